@@ -1,0 +1,158 @@
+"""The pieces both engines share: a training context, one epoch of updates, batched scoring."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+
+from core.ml.config import TrainConfig
+from core.ml.device import autocast, grad_scaler
+from core.ml.encoding import Encoded, TermEncoder, length_buckets
+from core.ml.metrics import evaluate
+from core.domain import LABELS
+
+Progress = Callable[[int, int, str], None]
+
+
+class TrainingCancelled(Exception):
+    """Raised inside training when ``should_stop()`` said so; nothing is saved."""
+
+
+@dataclass
+class Context:
+    cfg: TrainConfig
+    device: str
+    net: Any
+    encoder: TermEncoder
+    train_x: list[Encoded]
+    train_y: list[int]
+    dev_x: list[Encoded]
+    dev_y: list[int]
+    on_progress: Progress | None
+    should_stop: Callable[[], bool] | None
+    on_epoch: Callable[[dict[str, Any]], None] | None
+    total_steps: int = 0
+    step: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def check_stop(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise TrainingCancelled("training was cancelled")
+
+    def tick(self, message: str, n: int = 1) -> None:
+        self.step = min(self.step + n, self.total_steps)
+        if self.on_progress:
+            self.on_progress(self.step, self.total_steps, message)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self.history.append(entry)
+        if self.on_epoch:
+            self.on_epoch(dict(entry))
+
+    def loss_fn(self) -> nn.Module:
+        return nn.CrossEntropyLoss(weight=class_weights(self.train_y, self.cfg.class_weights).to(self.device))
+
+    def batches(self, encoded: Sequence[Encoded], seed: int | None, size: int | None = None) -> list[list[int]]:
+        return length_buckets([len(e.input_ids) for e in encoded], size or self.cfg.batch_size, seed)
+
+    def to_device(self, idx: Sequence[int], encoded: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device) for k, v in self.encoder.collate([encoded[i] for i in idx]).items()}
+
+
+def class_weights(labels: Sequence[int], mode: str) -> torch.Tensor:
+    """Inverse-frequency weights, softened by a power (sqrt) and scaled to mean 1 over present classes."""
+    counts = torch.tensor([labels.count(i) for i in range(len(LABELS))], dtype=torch.float)
+    if mode == "none":
+        return torch.ones(len(LABELS))
+    power = 0.5 if mode == "sqrt" else 1.0
+    present = counts > 0
+    weights = torch.zeros(len(LABELS))
+    weights[present] = (counts[present].sum() / counts[present]) ** power
+    weights[present] = weights[present] / weights[present].mean()
+    weights[~present] = 1.0
+    return weights
+
+
+def linear_schedule(optimizer: torch.optim.Optimizer, total: int, warmup_ratio: float) -> Any:
+    warmup = max(1, int(total * warmup_ratio))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, seed: int, label: str) -> float:
+    """One pass of updates over the training set; returns the mean loss."""
+    cfg, net = ctx.cfg, ctx.net
+    scaler = grad_scaler(ctx.device, cfg.amp, cfg.amp_dtype)
+    loss_fn = ctx.loss_fn()
+    params = [p for p in net.parameters() if p.requires_grad]
+    net.train()
+    total, count = 0.0, 0
+    y_all = torch.tensor(ctx.train_y)
+    for idx in ctx.batches(ctx.train_x, seed):
+        ctx.check_stop()
+        batch = ctx.to_device(idx, ctx.train_x)
+        y = y_all[idx].to(ctx.device)
+        with autocast(ctx.device, cfg.amp, cfg.amp_dtype):
+            logits = net(batch)
+        loss = loss_fn(logits.float(), y)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(params, 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+        scheduler.step()
+        total += loss.item() * len(idx)
+        count += len(idx)
+        ctx.tick(f"{label} · loss {total / count:.3f}")
+    return total / max(count, 1)
+
+
+def encoded_features(ctx: Context, encoded: Sequence[Encoded], label: str) -> torch.Tensor:
+    """Pooled encoder features for every item, in order (eval mode: no dropout)."""
+    ctx.net.eval()
+    out = torch.empty(len(encoded), 2 * ctx.net.encoder.config.hidden_size)
+    with torch.inference_mode(), autocast(ctx.device, ctx.cfg.amp, ctx.cfg.amp_dtype):
+        for idx in ctx.batches(encoded, None, size=64):
+            ctx.check_stop()
+            out[idx] = ctx.net.features(ctx.to_device(idx, encoded)).float().cpu()
+            ctx.tick(label)
+    return out
+
+
+def score_dev(ctx: Context) -> dict[str, Any] | None:
+    """Dev metrics of the network as it stands (full forward passes)."""
+    if not ctx.dev_x:
+        return None
+    feats = encoded_features(ctx, ctx.dev_x, "scoring dev set")
+    return metrics_from_logits(head_logits(ctx.net.head, feats, ctx.device), ctx.dev_y)
+
+
+def head_logits(head: nn.Module, feats: torch.Tensor, device: str) -> torch.Tensor:
+    head.eval()
+    with torch.inference_mode():
+        return head(feats.to(device)).float().cpu()
+
+
+def metrics_from_logits(logits: torch.Tensor, gold: Sequence[int]) -> dict[str, Any]:
+    pred = logits.argmax(-1).tolist()
+    return evaluate([LABELS[g] for g in gold], [LABELS[p] for p in pred])
+
+
+def epoch_entry(phase: str, epoch: int, epochs: int, loss: float, dev: dict[str, Any] | None,
+                started: float) -> dict[str, Any]:
+    return {
+        "phase": phase, "epoch": epoch, "epochs": epochs, "loss": round(loss, 5),
+        "dev_accuracy": dev["accuracy"] if dev else None,
+        "dev_macro_f1": dev["macro_f1"] if dev else None,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

@@ -1,0 +1,201 @@
+"""PolarityModel: load a saved model folder, predict terms, save atomically.
+
+A folder holds ``model.json`` (base model, engine, label order, encoding, config, metrics, data
+fingerprint, library versions), the tokenizer, the head, and either the whole fine-tuned
+encoder (two-phase) or only the LoRA adapter (a few MB; the base encoder is loaded and the
+adapter merged into it at load time, so serving costs the same as a plain encoder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+
+from core.domain import LABEL_NAMES, LABELS, Prediction, TermExample
+from core.ml.encoding import TermEncoder, length_buckets
+from core.ml.network import PolarityNet, load_encoder, load_tokenizer
+
+FORMAT_VERSION = 1
+MODEL_JSON = "model.json"
+
+
+class ModelLoadError(Exception):
+    """A model folder is missing, incomplete or corrupt; the message names the folder and why."""
+
+
+class PolarityModel:
+    def __init__(self, net: PolarityNet, encoder: TermEncoder, info: dict[str, Any], device: str = "cpu",
+                 adapter_state: dict[str, torch.Tensor] | None = None):
+        self.net = net.eval()
+        self.encoder = encoder
+        self.info = info
+        self.device = device
+        # LoRA models keep the adapter so that saving writes the small adapter, not the merged encoder.
+        self._adapter_state = adapter_state
+
+    # -- prediction -----------------------------------------------------------------------
+    def predict(self, examples: Sequence[TermExample], batch_size: int = 32,
+                on_progress: Callable[[int, int, str], None] | None = None) -> list[Prediction]:
+        probs = self.predict_proba([(e.sentence, e.start, e.end) for e in examples], batch_size, on_progress)
+        return [to_prediction(p) for p in probs]
+
+    def predict_proba(self, items: Sequence[tuple[str, int, int]], batch_size: int = 32,
+                      on_progress: Callable[[int, int, str], None] | None = None) -> list[list[float]]:
+        encoded = self.encoder.encode_many(items)
+        out: list[list[float]] = [[]] * len(encoded)
+        batches = length_buckets([len(e.input_ids) for e in encoded], batch_size, None)
+        done = 0
+        with torch.inference_mode():
+            for idx in batches:
+                batch = {k: v.to(self.device) for k, v in self.encoder.collate([encoded[i] for i in idx]).items()}
+                probs = torch.softmax(self.net(batch).float(), dim=-1).cpu().tolist()
+                for i, p in zip(idx, probs):
+                    out[i] = p
+                done += len(idx)
+                if on_progress:
+                    on_progress(done, len(encoded), "predicting")
+        return out
+
+    def predict_one(self, sentence: str, start: int, end: int) -> Prediction:
+        return to_prediction(self.predict_proba([(sentence, start, end)])[0])
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write to a temporary sibling folder, fsync, then rename: a crash leaves no half model."""
+        folder = Path(folder)
+        if folder.exists():
+            raise FileExistsError(f"{folder}: already exists; a model folder is never overwritten")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            tmp.mkdir()
+            self._write(tmp)
+            _fsync_tree(tmp)
+            os.rename(tmp, folder)
+            _fsync_dir(folder.parent)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    def _write(self, tmp: Path) -> None:
+        from safetensors.torch import save_file
+
+        self.encoder.tokenizer.save_pretrained(tmp / "tokenizer")
+        save_file(_cpu(self.net.head.state_dict()), str(tmp / "head.safetensors"))
+        if self.info.get("kind") == "lora":
+            save_file(_cpu(self._adapter_state or {}), str(tmp / "adapter.safetensors"))
+        else:
+            self.net.encoder.save_pretrained(tmp / "encoder", safe_serialization=True)
+        (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "auto") -> "PolarityModel":
+        from core.ml.device import pick_device
+
+        folder = Path(folder)
+        info = read_info(folder)
+        device = pick_device(device)
+        try:
+            tokenizer = load_tokenizer(str(folder / "tokenizer"))
+            enc = info["encoding"]
+            encoder = TermEncoder.from_tokenizer(tokenizer, enc["style"], int(enc["max_length"]), enc.get("markers"))
+            adapter = None
+            if info.get("kind") == "lora":
+                body, adapter = _load_lora_encoder(folder, info, len(tokenizer))
+            else:
+                body = load_encoder(str(folder / "encoder"))
+            net = PolarityNet(body, dropout=float(info["config"].get("dropout", 0.1)))
+            net.head.load_state_dict(_load_tensors(folder / "head.safetensors"))
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # transformers/safetensors raise many types for a damaged folder
+            raise ModelLoadError(f"{folder}: cannot load the model ({type(exc).__name__}: {exc})") from exc
+        return cls(net.to(device), encoder, info, device, adapter)
+
+
+def to_prediction(probs: Sequence[float]) -> Prediction:
+    best = max(range(len(LABELS)), key=lambda i: probs[i])
+    return Prediction(LABELS[best], (float(probs[0]), float(probs[1]), float(probs[2])))
+
+
+def read_info(folder: Path) -> dict[str, Any]:
+    if not folder.is_dir():
+        raise ModelLoadError(f"{folder}: no such model folder")
+    path = folder / MODEL_JSON
+    if not path.is_file():
+        raise ModelLoadError(f"{folder}: not a Polarity Studio model (no {MODEL_JSON})")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{path}: corrupt model description ({exc})") from exc
+    missing = [k for k in ("kind", "labels", "encoding", "config") if k not in info]
+    if missing:
+        raise ModelLoadError(f"{path}: incomplete model description (missing {', '.join(missing)})")
+    if list(info["labels"]) != list(LABEL_NAMES):
+        raise ModelLoadError(f"{path}: label order {info['labels']} differs from {list(LABEL_NAMES)}")
+    if int(info.get("format_version", 1)) > FORMAT_VERSION:
+        raise ModelLoadError(f"{path}: made by a newer Polarity Studio (format {info['format_version']})")
+    return info
+
+
+def _load_lora_encoder(folder: Path, info: dict[str, Any], vocab_size: int) -> tuple[Any, dict[str, torch.Tensor]]:
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+
+    from core.ml.base_models import BaseModelError, resolve_base_model
+
+    try:
+        base = load_encoder(resolve_base_model(info["base_model"]))
+    except BaseModelError as exc:
+        raise ModelLoadError(f"{folder}: its base encoder is unavailable: {exc}") from exc
+    if base.get_input_embeddings().num_embeddings < vocab_size:
+        base.resize_token_embeddings(vocab_size)
+    adapter = _load_tensors(folder / "adapter.safetensors")
+    peft_model = get_peft_model(base, LoraConfig(**info["lora"]))
+    result = set_peft_model_state_dict(peft_model, adapter)
+    if getattr(result, "unexpected_keys", None):
+        raise ModelLoadError(f"{folder}: adapter does not fit its base encoder ({result.unexpected_keys[:3]})")
+    # Merging folds B@A into the weights: inference then runs at plain-encoder speed.
+    return peft_model.merge_and_unload(), adapter
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise ModelLoadError(f"{path.parent}: missing {path.name}")
+    try:
+        return load_file(str(path))
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: corrupt weights file ({exc})") from exc
+
+
+def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

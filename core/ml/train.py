@@ -1,0 +1,157 @@
+"""``train()``: orchestrates loading, encoding and one engine; returns a ready PolarityModel.
+
+Long work reports through ``on_progress(step, total, message)`` and polls ``should_stop()``
+between batches, so a GUI thread can show progress and cancel within a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from core.domain import LABEL_NAMES, TermExample
+from core.ml.base_models import display_name, resolve_base_model
+from core.ml.config import TrainConfig
+from core.ml.loop import Context, Progress, TrainingCancelled, score_dev
+
+__all__ = ["train", "TrainResult", "TrainingCancelled", "data_fingerprint"]
+
+
+@dataclass
+class TrainResult:
+    model: Any  # PolarityModel
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None = None,
+          *, on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+          on_epoch: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
+    """Train a model with ``cfg``; raises TrainingCancelled if ``should_stop()`` turns true."""
+    cfg.validate()
+    _check_labeled(train_examples, "training")
+    _check_labeled(dev_examples or [], "dev")
+    started = time.perf_counter()
+
+    from core.ml import lora, two_phase
+    from core.ml.device import pick_device, set_seed
+    from core.ml.encoding import TermEncoder
+    from core.ml.model import FORMAT_VERSION, PolarityModel
+    from core.ml.network import PolarityNet, load_encoder, load_tokenizer
+
+    device = pick_device(cfg.device)
+    set_seed(cfg.seed)
+    if on_progress:
+        on_progress(0, 1, "loading base encoder")
+    base_path = resolve_base_model(cfg.base_model)
+    tokenizer = load_tokenizer(base_path)
+    vocab_before = len(tokenizer)
+    encoder = TermEncoder.from_tokenizer(tokenizer, cfg.input_style, cfg.max_length)
+    new_ids = list(range(vocab_before, len(tokenizer)))
+    body = load_encoder(base_path)
+    if new_ids:
+        body.resize_token_embeddings(len(tokenizer))
+    net = PolarityNet(body, cfg.dropout).to(device)
+    if should_stop and should_stop():
+        raise TrainingCancelled("training was cancelled")
+
+    ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch)
+    extra: dict[str, Any] = {}
+    adapter = None
+    if cfg.engine == "two-phase":
+        two_phase.run(ctx)
+    else:
+        extra["lora"], adapter = lora.run(ctx, new_ids)
+    metrics = _final_metrics(ctx)
+    seconds = time.perf_counter() - started
+    info = {
+        "format_version": FORMAT_VERSION,
+        "kind": "lora" if cfg.engine == "lora" else "full",
+        "engine": cfg.engine,
+        "base_model": cfg.base_model,
+        "base_model_name": display_name(cfg.base_model),
+        "labels": list(LABEL_NAMES),
+        "encoding": encoder.describe(),
+        "config": cfg.to_dict(),
+        "metrics": metrics,
+        "history": ctx.history,
+        "n_train": len(train_examples),
+        "n_dev": len(dev_examples or []),
+        "data_fingerprint": data_fingerprint(train_examples),
+        "train_seconds": round(seconds, 2),
+        "device": device,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        **extra,
+    }
+    model = PolarityModel(net.eval(), encoder, info, device, adapter)
+    if on_progress:
+        on_progress(ctx.total_steps, ctx.total_steps, "done")
+    return TrainResult(model, metrics, ctx.history, seconds, device)
+
+
+def _context(cfg: TrainConfig, device: str, net: Any, encoder: Any, train_ex: Sequence[TermExample],
+             dev_ex: Sequence[TermExample], on_progress: Progress | None,
+             should_stop: Callable[[], bool] | None, on_epoch: Any) -> Context:
+    train_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in train_ex])
+    dev_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in dev_ex])
+    ctx = Context(cfg, device, net, encoder, train_x, [e.polarity.index for e in train_ex],  # type: ignore[union-attr]
+                  dev_x, [e.polarity.index for e in dev_ex], on_progress, should_stop, on_epoch)  # type: ignore[union-attr]
+    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x))
+    return ctx
+
+
+def _total_steps(cfg: TrainConfig, n_train: int, n_dev: int) -> int:
+    batches = math.ceil(n_train / cfg.batch_size)
+    feature_batches = math.ceil(n_train / 64) + math.ceil(n_dev / 64)
+    if cfg.engine == "two-phase":
+        head = (feature_batches + cfg.epochs[1]) if cfg.epochs[1] else 0
+        tail = 0 if cfg.epochs[1] else math.ceil(n_dev / 64)
+        return max(1, cfg.epochs[0] * batches + head + tail)
+    dev_per_epoch = math.ceil(n_dev / 64)
+    return max(1, cfg.epochs[0] * (batches + dev_per_epoch))
+
+
+def _final_metrics(ctx: Context) -> dict[str, Any]:
+    """Dev metrics of the finished model (empty without a dev set)."""
+    return (score_dev(ctx) or {}) if ctx.dev_x else {}
+
+
+def _check_labeled(examples: Sequence[TermExample], what: str) -> None:
+    for e in examples:
+        if e.polarity is None:
+            where = f" (line {e.line})" if e.line else ""
+            raise ValueError(f"a {what} example has no label{where}: {e.term!r} in {e.sentence[:60]!r}")
+    if what == "training" and not examples:
+        raise ValueError("no labeled training examples")
+
+
+def data_fingerprint(examples: Sequence[TermExample]) -> str:
+    """A hash of the labeled data, order-independent, to tell which data a model saw."""
+    rows = sorted(f"{e.sentence}\t{e.start}\t{e.end}\t{e.polarity.value if e.polarity else ''}" for e in examples)
+    digest = hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
+def _versions() -> dict[str, str]:
+    import torch
+    import transformers
+
+    import core
+
+    out = {"python": platform.python_version(), "torch": torch.__version__,
+           "transformers": transformers.__version__, "polarity_studio": core.__version__}
+    try:
+        import peft
+
+        out["peft"] = peft.__version__
+    except ImportError:
+        pass
+    return out
