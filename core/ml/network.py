@@ -65,7 +65,9 @@ def load_encoder(path_or_id: str) -> nn.Module:
     from core.ml.base_models import quiet_transformers
 
     quiet_transformers()
-    return AutoModel.from_pretrained(path_or_id)
+    # float32 master weights whatever the folder stores (a float16 copy loads as float16 in
+    # transformers 5); mixed precision is autocast's job during training, not the weights'.
+    return AutoModel.from_pretrained(path_or_id).float()
 
 
 def load_tokenizer(path_or_id: str) -> Any:

@@ -1,0 +1,200 @@
+"""The `polarity` command: train, evaluate, predict, and `project ...` (see core/cli_project.py).
+
+Bad input exits 2 with one line naming the file, line and reason; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from core.cli_common import (UserError, add_train_options, config_from_args, emit, parse_span, progress_bar,
+                             user_error_types)
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="polarity", description="Aspect-term polarity: train, evaluate, predict.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a model from labeled files")
+    p.add_argument("--train", required=True, metavar="FILE")
+    p.add_argument("--dev", metavar="FILE", help="scored after training; also picks the best head/LoRA epoch")
+    p.add_argument("--out", required=True, metavar="DIR", help="model folder to create (must not exist)")
+    p.add_argument("--format", help="input format (default: by extension)")
+    p.add_argument("--lenient", action="store_true", help="skip rows whose term text does not match its span")
+    p.add_argument("--json", action="store_true")
+    add_train_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a model on a labeled file")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the starter model)")
+    p.add_argument("--data", required=True, metavar="FILE")
+    p.add_argument("--format")
+    p.add_argument("--lenient", action="store_true")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="predict one term, or every term of a file")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the starter model)")
+    p.add_argument("--sentence", metavar="TEXT")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--term", metavar="TEXT", help="the term, found in the sentence")
+    g.add_argument("--span", metavar="START:END", help="character offsets of the term")
+    p.add_argument("--input", metavar="FILE", help="any supported format; labels are not needed")
+    p.add_argument("--output", metavar="FILE", help="JSONL with the label and probabilities per term")
+    p.add_argument("--format", help="input format (default: by extension)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_predict)
+
+    try:
+        from core.cli_project import add_project_commands
+    except ImportError:  # the store is optional for the pure-ML commands
+        pass
+    else:
+        add_project_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("polarity: interrupted", file=sys.stderr)
+        return 130
+    except user_error_types() as exc:
+        print(f"polarity: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+# -- train ----------------------------------------------------------------------------------
+def cmd_train(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists():
+        raise UserError(f"{out}: already exists; choose a new folder for the model")
+    cfg = config_from_args(args)
+    train_set = _read_labeled(args.train, args.format, args.lenient)
+    dev_set = _read_labeled(args.dev, args.format, args.lenient) if args.dev else None
+    from core.ml.train import train
+
+    with progress_bar(True) as on_progress:
+        result = train(cfg, train_set, dev_set, on_progress=on_progress)
+    result.model.save(out)
+    m = result.metrics
+    data = {
+        "out": str(out), "engine": cfg.engine, "base_model": cfg.base_model,
+        "train_seconds": round(result.seconds, 2), "n_train": len(train_set), "n_dev": len(dev_set or []),
+        "dev_accuracy": m.get("accuracy"), "dev_macro_f1": m.get("macro_f1"),
+        "per_class": m.get("per_class"), "device": result.device, "history": result.history,
+    }
+    emit(data, args.json, _train_text)
+    return 0
+
+
+def _train_text(d: dict[str, Any]) -> str:
+    lines = [f"Saved {d['engine']} model to {d['out']} ({d['n_train']} examples, {d['train_seconds']:.1f} s on {d['device']})"]
+    if d["dev_accuracy"] is not None:
+        lines.append(f"Dev ({d['n_dev']}): accuracy {d['dev_accuracy']:.3f}, macro-F1 {d['dev_macro_f1']:.3f}")
+    return "\n".join(lines)
+
+
+def _read_labeled(path: str, fmt: str | None, lenient: bool) -> list[Any]:
+    from core.formats import read_examples
+
+    result = read_examples(path, fmt, lenient=lenient, require_labels=True)
+    skipped = result.skipped_conflict + result.skipped_mismatch
+    if skipped:
+        print(f"polarity: {path}: skipped {result.skipped_conflict} conflict and "
+              f"{result.skipped_mismatch} mismatching rows", file=sys.stderr)
+    return result.examples
+
+
+# -- evaluate -------------------------------------------------------------------------------
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    examples = _read_labeled(args.data, args.format, args.lenient)
+    model = _load_model(args.model, args.device)
+    started = time.perf_counter()
+    with progress_bar(True, "term") as on_progress:
+        preds = model.predict(examples, on_progress=on_progress)
+    from core.ml.metrics import evaluate
+
+    m = evaluate([e.polarity for e in examples], [p.label for p in preds])
+    m["seconds"] = round(time.perf_counter() - started, 2)
+    emit(m, args.json, _evaluate_text)
+    return 0
+
+
+def _evaluate_text(m: dict[str, Any]) -> str:
+    lines = [f"{m['n']} terms: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}", "",
+             f"{'':10}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>6}"]
+    for name, c in m["per_class"].items():
+        lines.append(f"{name:10}{c['precision']:>10.3f}{c['recall']:>8.3f}{c['f1']:>7.3f}{c['support']:>6}")
+    lines += ["", "confusion (rows gold, columns predicted: negative neutral positive)"]
+    lines += ["  " + " ".join(f"{v:6d}" for v in row) for row in m["confusion"]]
+    return "\n".join(lines)
+
+
+# -- predict --------------------------------------------------------------------------------
+def cmd_predict(args: argparse.Namespace) -> int:
+    if args.input:
+        if not args.output:
+            raise UserError("--input needs --output (a JSONL file to write)")
+        return _predict_file(args)
+    if args.sentence is None or (args.term is None and args.span is None):
+        raise UserError("give --sentence with --term or --span, or --input FILE --output FILE")
+    from core.domain import find_term, validate_span
+
+    if args.span:
+        start, end = parse_span(args.span)
+    else:
+        try:
+            start, end = find_term(args.sentence, args.term)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+    problem = validate_span(args.sentence, start, end)
+    if problem:
+        raise UserError(problem)
+    pred = _load_model(args.model, args.device).predict_one(args.sentence, start, end)
+    data = {"term": args.sentence[start:end], "start": start, "end": end, "label": pred.label.value,
+            "confidence": round(pred.confidence, 4), "probabilities": pred.as_dict()}
+    emit(data, args.json, lambda d: f"{d['term']!r}: {d['label']} ({d['confidence']:.0%})  " +
+         "  ".join(f"{k} {v:.3f}" for k, v in d["probabilities"].items()))
+    return 0
+
+
+def _predict_file(args: argparse.Namespace) -> int:
+    from core.batch import predict_file
+
+    model = _load_model(args.model, args.device)
+    with progress_bar(True, "term") as on_progress:
+        report = predict_file(model, args.input, args.output, fmt=args.format, batch_size=args.batch_size,
+                              on_progress=on_progress)
+    emit(report, args.json, lambda d: f"Wrote {d['terms']} predictions to {d['output']} "
+                                      f"({d['terms_per_second']:.0f} terms/s)")
+    return 0
+
+
+def _load_model(folder: str | None, device: str) -> Any:
+    from core.ml.model import PolarityModel
+    from core.paths import starter_model_dir
+
+    if folder is None:
+        starter = starter_model_dir()
+        if not starter.is_dir():
+            raise UserError(f"no --model given and no starter model at {starter}")
+        folder = str(starter)
+    return PolarityModel.load(folder, device=device)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
