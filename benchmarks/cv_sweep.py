@@ -32,6 +32,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tp-headlr1e-3": {"engine": "two-phase", "lr": (1e-4, 1e-3)},
     "tp-2ep-lr1e-4": {"engine": "two-phase", "epochs": (2, 20), "lr": (1e-4, 2e-4)},
     "tp-3ep-lr5e-5": {"engine": "two-phase", "epochs": (3, 20), "lr": (5e-5, 2e-4)},
+    "tp-head5": {"engine": "two-phase", "epochs": (1, 5)},
+    "tp-bs32-lr1e-4-head5": {"engine": "two-phase", "lr": (1e-4, 2e-4), "batch_size": 32, "epochs": (1, 5)},
+    "tp-maxlen64": {"engine": "two-phase", "max_length": 64},
     "lora-base": {"engine": "lora"},
     "lora-lr5e-4": {"engine": "lora", "lr": (5e-4, 2e-4)},
     "lora-lr2e-3": {"engine": "lora", "lr": (2e-3, 2e-4)},
@@ -40,6 +43,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "lora-3ep": {"engine": "lora", "epochs": (3, 0)},
     "lora-6ep": {"engine": "lora", "epochs": (6, 0)},
     "lora-pair": {"engine": "lora", "input_style": "pair"},
+    "lora-top3": {"engine": "lora", "lora_top_layers": 3},
+    "lora-top3-lr2e-3": {"engine": "lora", "lora_top_layers": 3, "lr": (2e-3, 2e-4)},
+    "lora-top4-3ep": {"engine": "lora", "lora_top_layers": 4, "epochs": (3, 0)},
+    "lora-bs32-lr2e-3": {"engine": "lora", "batch_size": 32, "lr": (2e-3, 2e-4)},
+    "lora-3ep-lr2e-3": {"engine": "lora", "epochs": (3, 0), "lr": (2e-3, 2e-4)},
 }
 
 
@@ -50,7 +58,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     from core.ml.config import TrainConfig
     from core.ml.train import train
 
-    examples = load(task["train"])
+    examples = load(task["train"])[: task["limit"]]
     extra = [e for path in task["extra"] for e in load(path)]
     folds = grouped_folds(examples, task["folds"], seed=0)
     held = set(folds[task["fold"]])
@@ -58,7 +66,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     te = [examples[i] for i in sorted(held)]
     overrides = dict(PRESETS[task["preset"]])
     engine = overrides.pop("engine")
-    cfg = TrainConfig.for_engine(engine, base_model=task["base_model"], device=task["device"],
+    cfg = TrainConfig.for_engine(engine, base_model=task["base_model"], device=task["device"], amp=task["amp"],
                                  select_best=False, seed=task["seed"], **overrides)
     started = time.perf_counter()
     result = train(cfg, tr, te)
@@ -80,20 +88,29 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit-folds", type=int, default=None, help="run only the first N folds (quick checks)")
+    ap.add_argument("--amp", action="store_true", help="mixed precision on CUDA (default: float32, as on CPU)")
+    ap.add_argument("--rows", default=None, help="also append each fold's result to this JSONL file as it finishes")
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N rows (smoke tests)")
     args = ap.parse_args()
     n_folds = args.limit_folds or args.folds
     tasks = [{"preset": p, "fold": f, "train": args.train, "extra": args.extra, "folds": args.folds,
-              "base_model": args.base_model, "device": args.device, "seed": args.seed, "threads": args.threads}
+              "base_model": args.base_model, "device": args.device, "seed": args.seed, "threads": args.threads,
+              "limit": args.limit, "amp": args.amp}
              for p in args.presets for f in range(n_folds)]
     started = time.perf_counter()
-    if args.workers > 1:
-        with mp.get_context("spawn").Pool(args.workers) as pool:
-            rows = pool.map(run_task, tasks, chunksize=1)
-    else:
-        rows = [run_task(t) for t in tasks]
+    rows = []
+    with mp.get_context("spawn").Pool(args.workers) as pool:
+        # Streamed, so a run cut short by a time limit still leaves the folds that finished.
+        for row in pool.imap_unordered(run_task, tasks, chunksize=1):
+            rows.append(row)
+            if args.rows:
+                with open(args.rows, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(row) + "\n")
     summary = {}
     for preset in args.presets:
         mine = [r for r in rows if r["preset"] == preset]
+        if not mine:
+            continue
         summary[preset] = {k: round(statistics.mean(r[k] for r in mine), 4)
                            for k in ("accuracy", "macro_f1", "neutral_f1", "seconds")}
     ranked = sorted(summary, key=lambda p: -summary[p]["accuracy"])

@@ -47,6 +47,9 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.1
     lora_targets: tuple[str, ...] = ("query", "key", "value", "dense")
+    # Adapt only the top N layers (0 = all). Gradients then stop at the lowest adapted layer,
+    # so the layers below cost a forward pass only.
+    lora_top_layers: int = 0
     # Keep the checkpoint that scores best on the dev set (head epochs / LoRA epochs).
     select_best: bool = True
     seed: int = 13
@@ -76,6 +79,7 @@ class TrainConfig:
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (16 <= self.max_length <= 512, "max_length must lie between 16 and 512"),
             (self.lora_rank >= 1 and self.lora_alpha >= 1, "lora_rank and lora_alpha must be >= 1"),
+            (self.lora_top_layers >= 0, "lora_top_layers must not be negative"),
         ]
         for ok, message in checks:
             if not ok:

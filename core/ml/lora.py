@@ -57,7 +57,8 @@ def _clone(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _config_dict(config: Any) -> dict[str, Any]:
     """The LoraConfig fields needed to rebuild the adapter at load time (JSON-safe)."""
-    keys = ("r", "lora_alpha", "lora_dropout", "target_modules", "bias", "trainable_token_indices")
+    keys = ("r", "lora_alpha", "lora_dropout", "target_modules", "bias", "trainable_token_indices",
+            "layers_to_transform")
     out: dict[str, Any] = {}
     for k in keys:
         v = getattr(config, k, None)

