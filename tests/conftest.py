@@ -58,6 +58,13 @@ def small_tsv(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_tsv_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "small.tsv"
+    path.write_text(small_tsv_text(), encoding="utf-8", newline="")
+    return path
+
+
+@pytest.fixture(scope="session")
 def small_examples() -> list:
     from core.domain import Polarity, TermExample
 
