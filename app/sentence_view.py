@@ -3,17 +3,20 @@
 Word boundaries are pure functions (``word_spans``, ``word_at``, ``snap_to_words``) so they
 are tested without Qt. The widget lays the sentence out with ``QTextLayout`` (it wraps,
 shapes any script, and maps points to characters for us) and paints term boxes under the text.
-Every offset is a Python ``str`` index, the same units as ``TermExample.start/end``.
+Every offset in the API is a Python ``str`` index, the same units as ``TermExample.start/end``;
+Qt counts UTF-16 units, so an emoji before a term shifts Qt's indices: ``_to_qt`` / ``_to_py``
+convert at the boundary.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFocusEvent, QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter,
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter,
                            QPaintEvent, QPen, QTextCharFormat, QTextLayout, QTextLine, QTextOption)
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
@@ -70,6 +73,18 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
     return hit[0][0], hit[-1][1]
 
 
+def _utf16_index(text: str) -> list[int]:
+    """``[i] -> UTF-16 offset of text[i]`` (length len+1), or [] when every char is one unit."""
+    if all(ord(c) < 0x10000 for c in text):
+        return []
+    out, q = [], 0
+    for c in text:
+        out.append(q)
+        q += 2 if ord(c) >= 0x10000 else 1
+    out.append(q)
+    return out
+
+
 @dataclass(frozen=True)
 class TermSpan:
     """A term already known in the sentence: its human ``label`` and/or the model's ``predicted`` one."""
@@ -108,10 +123,12 @@ class SentenceView(QWidget):
         self.setFont(font)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
+        self.setAccessibleName("Sentence")
         policy = QSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self._text = ""
+        self._qt_index: list[int] = []  # Python index -> UTF-16 index; empty when they agree
         self._terms: list[TermSpan] = []
         self._selection: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
@@ -127,7 +144,7 @@ class SentenceView(QWidget):
             self._selection = None
             self._hover = None
             self._text = text
-            self._cache.clear()
+            self._qt_index = _utf16_index(text)
         self._terms = sorted((t for t in terms if 0 <= t.start < t.end <= len(text)), key=lambda t: (t.start, t.end))
         self._cache.clear()  # label colours are part of the layout's formats
         self.updateGeometry()
@@ -182,13 +199,13 @@ class SentenceView(QWidget):
         rects: list[QRectF] = []
         for i in range(layout.lineCount()):
             line = layout.lineAt(i)
-            a = max(start, line.textStart())
-            b = min(end, line.textStart() + line.textLength())
+            a = max(start, self._to_py(line.textStart()))
+            b = min(end, self._to_py(line.textStart() + line.textLength()))
             while b > a and self._text[b - 1].isspace():  # a wrap leaves the space on the line
                 b -= 1
             if a >= b:
                 continue
-            x1, x2 = line.cursorToX(a)[0], line.cursorToX(b)[0]
+            x1, x2 = line.cursorToX(self._to_qt(a))[0], line.cursorToX(self._to_qt(b))[0]
             rects.append(QRectF(origin.x() + min(x1, x2), origin.y() + line.y(), abs(x2 - x1), line.height()))
         return rects
 
@@ -219,7 +236,7 @@ class SentenceView(QWidget):
         x = min(max(x, left), right - 0.5)
         offset = line.xToCursor(x, QTextLine.CursorOnCharacter)
         last = line.textStart() + max(line.textLength() - 1, 0)
-        return min(max(offset, line.textStart()), last, len(self._text) - 1)
+        return min(self._to_py(min(max(offset, line.textStart()), last)), len(self._text) - 1)
 
     def term_at(self, pos: QPointF) -> TermSpan | None:
         """The term whose box (padding included) contains ``pos``; the shortest wins when nested."""
@@ -248,7 +265,8 @@ class SentenceView(QWidget):
         """A laid-out QTextLayout for ``width`` and the widget height it needs (cached per width)."""
         if width in self._cache:
             return self._cache[width]
-        layout = QTextLayout(self._text, self.font())
+        # U+2028 breaks a line inside QTextLayout (a plain "\n" would not); same length, same offsets.
+        layout = QTextLayout(self._text.replace("\n", "\u2028"), self.font())
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(option)
@@ -275,16 +293,12 @@ class SentenceView(QWidget):
         for t in self._terms:
             if t.label is not None:
                 fr = QTextLayout.FormatRange()
-                fr.start, fr.length = t.start, t.end - t.start
+                fr.start, fr.length = self._to_qt(t.start), self._to_qt(t.end) - self._to_qt(t.start)
                 fmt = QTextCharFormat()
                 fmt.setForeground(LABEL_COLORS[t.label].text)
                 fr.format = fmt
                 formats.append(fr)
         return formats
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        self._hover = None
-        super().resizeEvent(event)
 
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == event.Type.FontChange:
@@ -424,15 +438,13 @@ class SentenceView(QWidget):
         prev = next((w for w in reversed(words) if w[1] <= start), None)
         return None if prev is None else ((prev[0], end) if extend else prev)
 
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
-        self.update()
-        super().focusOutEvent(event)
-
     # ---- internals --------------------------------------------------------------------------
+    def _to_qt(self, index: int) -> int:
+        return self._qt_index[index] if self._qt_index else index
+
+    def _to_py(self, qt_index: int) -> int:
+        return bisect_right(self._qt_index, qt_index) - 1 if self._qt_index else qt_index
+
     def _cycle(self, step: int) -> None:
         if not self._terms:
             return
@@ -450,5 +462,6 @@ class SentenceView(QWidget):
 
     def _set_selection(self, span: tuple[int, int]) -> None:
         self._selection = span
+        self.setAccessibleDescription(f"selected: {self._text[span[0]:span[1]]}")  # screen readers
         self.update()
         self.spanSelected.emit(span[0], span[1])

@@ -208,3 +208,23 @@ def test_paints_without_error(view: SentenceView) -> None:
     assert image.width() > 0
     colours = {image.pixel(x, y) for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
     assert len(colours) > 10
+
+
+def test_offsets_stay_python_indices_after_emoji(qtbot) -> None:
+    text = "Loved it 😀😀 but the pizza\nwas cold 🍕 and the service slow."
+    w = SentenceView()
+    qtbot.addWidget(w)
+    w.set_sentence(text, [TermSpan(*span_of("service", text), Polarity.NEGATIVE, None)])
+    w.resize(360, w.heightForWidth(360))
+    w.show()
+    qtbot.waitExposed(w)
+    for word in ("pizza", "cold", "slow"):
+        target = span_of(word, text)
+        with qtbot.waitSignal(w.spanSelected, timeout=1000) as blocker:
+            qtbot.mouseClick(w, Qt.LeftButton, pos=centre(w, *target))
+        assert tuple(blocker.args) == target, word
+    with qtbot.waitSignal(w.spanSelected, timeout=1000) as blocker:
+        qtbot.mouseClick(w, Qt.LeftButton, pos=centre(w, *span_of("service", text)))
+    assert text[blocker.args[0]:blocker.args[1]] == "service"
+    # the newline breaks the line: "was" starts a new line left of "pizza"
+    assert w.span_rect(*span_of("was", text)).top() > w.span_rect(*span_of("pizza", text)).top()
