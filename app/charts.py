@@ -55,6 +55,11 @@ def _zoom_fraction(values: Sequence[float]) -> tuple[float, float]:
     return lo, max(hi, lo + 0.05)
 
 
+def _y_at(plot: QRectF, ticks: Sequence[float], value: float) -> float:
+    """Pixel y of ``value`` on an axis spanning the first to the last tick."""
+    return plot.bottom() - (value - ticks[0]) / (ticks[-1] - ticks[0]) * plot.height()
+
+
 def _top_rounded(r: QRectF, radius: float) -> QPainterPath:
     """A bar with rounded top corners and a square foot that sits flat on the baseline."""
     path = QPainterPath(r.bottomLeft())
@@ -124,11 +129,10 @@ class _Chart(QWidget):
     def _y_axis(self, p: QPainter, plot: QRectF, ticks: list[float], label: Callable[[float], str],
                 right: bool = False, grid: bool = True, color: QColor | None = None) -> None:
         """Tick labels on one side, optional grid lines across the plot."""
-        lo, hi = ticks[0], ticks[-1]
         p.setFont(self.small_font(0.8))
         fm = QFontMetricsF(p.font())
         for t in ticks:
-            y = plot.bottom() - (t - lo) / (hi - lo) * plot.height()
+            y = _y_at(plot, ticks, t)
             if grid:
                 p.setPen(QPen(UI.color("grid"), 1))
                 p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
@@ -377,9 +381,8 @@ class TrainingCurveChart(_Chart):
 
     def _series(self, p: QPainter, plot: QRectF, x_at: Callable[[int], float], field: int,
                 ticks: list[float], color: QColor) -> None:
-        lo, hi = ticks[0], ticks[-1]
-        pts = [QPointF(x_at(i), plot.bottom() - (pt[field] - lo) / (hi - lo) * plot.height())
-               for i, pt in enumerate(self._points) if pt[field] is not None]
+        pts = [QPointF(x_at(i), _y_at(plot, ticks, pt[field])) for i, pt in enumerate(self._points)
+               if pt[field] is not None]
         if len(pts) > 1:
             path = QPainterPath(pts[0])
             for q in pts[1:]:
@@ -409,35 +412,34 @@ class TrainingCurveChart(_Chart):
 
 
 class VersionsChart(_Chart):
-    """Dev accuracy of each model version, oldest to newest; the newest dot is emphasised."""
+    """Dev accuracy of each model version, oldest to newest; the active one is emphasised."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Model versions", "No trained versions yet", parent)
         self._versions: list[tuple[str, float]] = []
+        self._active = -1
 
-    def set_versions(self, versions: list[tuple[str, float]]) -> None:
+    def set_versions(self, versions: list[tuple[str, float]], active: int | None = None) -> None:
+        """``versions`` oldest first; ``active`` is the index of the version in use (default:
+        the newest; after a rollback it is an older one)."""
         # Accuracy is a fraction; values above 1 are taken as percentages so either works.
         self._versions = [(str(name), float(acc) / 100 if float(acc) > 1 else float(acc)) for name, acc in versions]
+        self._active = len(self._versions) - 1 if active is None else active
         self.update()
 
     def _has_data(self) -> bool:
         return bool(self._versions)
 
     def _paint_plot(self, p: QPainter, area: QRectF) -> None:
-        lo, hi = _zoom_fraction([a for _, a in self._versions])
-        ticks = nice_ticks(lo, hi, 4)
+        ticks = nice_ticks(*_zoom_fraction([a for _, a in self._versions]), 4)
         fm = QFontMetricsF(self.small_font(0.8))
-        plot = area.adjusted(self._axis_width([_pct(t) for t in ticks]) + fm.height(), 18, -6,
-                             -2 * fm.height() - 8)
+        plot = area.adjusted(self._axis_width([_pct(t) for t in ticks]) + fm.height(), 18, -6, -2 * fm.height() - 8)
         self._y_axis(p, plot, ticks, _pct)
         self._baseline(p, plot)
-        n = len(self._versions)
-        slot = plot.width() / n
-        pts = [QPointF(plot.left() + slot * (i + 0.5),
-                       plot.bottom() - (a - ticks[0]) / (ticks[-1] - ticks[0]) * plot.height())
-               for i, (_, a) in enumerate(self._versions)]
+        slot = plot.width() / len(self._versions)
+        pts = [QPointF(plot.left() + slot * (i + 0.5), _y_at(plot, ticks, a)) for i, (_, a) in enumerate(self._versions)]
         accent = UI.color("accent")
-        if n > 1:
+        if len(pts) > 1:
             fill = QPainterPath(QPointF(pts[0].x(), plot.bottom()))  # a soft area under the line
             for q in pts:
                 fill.lineTo(q)
@@ -446,22 +448,18 @@ class VersionsChart(_Chart):
             soft.setAlpha(28)
             p.fillPath(fill, soft)
             p.setPen(QPen(accent, 2, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
-            for a, b in zip(pts, pts[1:]):
-                p.drawLine(a, b)
+            p.drawPolyline(pts)
         show_values = slot >= fm.horizontalAdvance("88.8 %") + 4
         for i, ((name, acc), q) in enumerate(zip(self._versions, pts)):
-            last = i == n - 1
-            p.setPen(QPen(UI.color("surface"), 2))
-            p.setBrush(accent if last else QColor("#ffffff"))
-            if not last:
-                p.setPen(QPen(accent, 2))
-            p.drawEllipse(q, 5.5 if last else 4.0, 5.5 if last else 4.0)
-            if show_values or last:
-                p.setFont(self.small_font(0.8, bold=last))
-                p.setPen(UI.color("text") if last else UI.color("text_muted"))
+            active = i == self._active
+            # the active version: a filled dot with a white ring; the others hollow
+            p.setPen(QPen(UI.color("surface") if active else accent, 2))
+            p.setBrush(accent if active else UI.color("surface"))
+            p.drawEllipse(q, 5.5 if active else 4.0, 5.5 if active else 4.0)
+            p.setFont(self.small_font(0.8, bold=active))
+            p.setPen(UI.color("text") if active else UI.color("text_muted"))
+            if show_values or active:
                 p.drawText(QRectF(q.x() - 40, q.y() - 24, 80, 16), Qt.AlignCenter, _pct(acc, 1))
-            p.setFont(self.small_font(0.8, bold=last))
-            p.setPen(UI.color("text") if last else UI.color("text_muted"))
             p.drawText(QRectF(q.x() - slot / 2, plot.bottom() + 4, slot, fm.height()), Qt.AlignCenter,
                        fm.elidedText(name, Qt.ElideMiddle, slot - 4))
         self._axis_title(p, QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()), "version")

@@ -124,13 +124,36 @@ class ProbabilityBars(QWidget):
         p.drawText(top, Qt.AlignLeft | Qt.AlignVCenter, name)
         p.setPen(UI.color("text"))
         p.drawText(top.adjusted(fm.horizontalAdvance(name), 0, 0, 0), Qt.AlignLeft | Qt.AlignVCenter, pct)
-        if self._human is not None:
-            self._paint_human(p, top, small)
-        p.setFont(small)
-        p.setPen(UI.color("text_muted"))
-        caption = QRectF(r.left(), top.bottom() + 1, r.width(), QFontMetricsF(small).height())
-        p.drawText(caption, Qt.AlignLeft | Qt.AlignVCenter, "model prediction")
+        caption = self._head_extras(p, top, fm.horizontalAdvance(name + pct), "model prediction",
+                                    UI.color("text_muted"), small)
         self._paint_bars(p, QRectF(r.left(), caption.bottom() + 10, r.width(), 3 * self.ROW), pred, base)
+
+    def _head_extras(self, p: QPainter, top: QRectF, head_w: float, caption_text: str, caption_color: QColor,
+                     small: QFont) -> QRectF:
+        """The caption under the headline and the "You: ..." pill: beside the headline when it
+        fits, else on the caption row (the caption gives way if even that is too tight)."""
+        caption = QRectF(top.left(), top.bottom() + 1, top.width(), QFontMetricsF(small).height())
+        caption_w = QFontMetricsF(small).horizontalAdvance(caption_text)
+        show_caption = True
+        if self._human is not None:
+            pill_w = self._human_width(small)
+            if head_w + pill_w + 12 <= top.width():
+                self._paint_human(p, top, small)
+            else:
+                self._paint_human(p, caption.adjusted(0, 2, 0, 2), small)
+                show_caption = caption_w + pill_w + 12 <= caption.width()
+        if show_caption:
+            p.setFont(small)
+            p.setPen(caption_color)
+            p.drawText(caption, Qt.AlignLeft | Qt.AlignVCenter, caption_text)
+        return caption
+
+    def _human_width(self, font: QFont) -> float:
+        bold = QFont(font)
+        bold.setWeight(QFont.DemiBold)
+        fm = QFontMetricsF(bold)
+        badge = fm.height() + 4 + 6 if self.disagrees() else 0.0
+        return fm.horizontalAdvance(self.human_text()) + 20 + badge
 
     def _paint_human(self, p: QPainter, head_row: QRectF, font: QFont) -> None:
         """A pill "You: negative" at the right of the headline, with an amber "!" when the model disagrees."""
@@ -201,12 +224,8 @@ class ProbabilityBars(QWidget):
         p.setFont(head)
         p.setPen(UI.color("text_muted"))
         p.drawText(top, Qt.AlignLeft | Qt.AlignVCenter, self._title)
-        if self._human is not None:
-            self._paint_human(p, top, small)
-        caption = QRectF(r.left(), top.bottom() + 1, r.width(), QFontMetricsF(small).height())
-        p.setFont(small)
-        p.setPen(UI.color("text_faint"))
-        p.drawText(caption, Qt.AlignLeft | Qt.AlignVCenter, "labeling works meanwhile")
+        caption = self._head_extras(p, top, fm.horizontalAdvance(self._title), "labeling works meanwhile",
+                                    UI.color("text_faint"), small)
         self._paint_bars(p, QRectF(r.left(), caption.bottom() + 10, r.width(), 3 * self.ROW), None, base)
 
     def _paint_empty(self, p: QPainter, r: QRectF) -> None:
