@@ -91,9 +91,14 @@ def style_sheet_path() -> Path:
     return resources_dir() / "style" / "app.qss"
 
 
-def render_style_sheet(template: str, colors: UiColors = UI) -> str:
-    """Replace ``@name@`` tokens with colours from ``colors`` (unknown tokens are left as is)."""
+def render_style_sheet(template: str, colors: UiColors = UI, style_dir: Path | None = None) -> str:
+    """Replace ``@name@`` tokens with colours from ``colors`` and ``@style_dir@`` with the folder
+    of the sheet's images (forward slashes: QSS urls); unknown tokens are left as is."""
+    folder = (style_dir or style_sheet_path().parent).as_posix()
+
     def sub(match: re.Match[str]) -> str:
+        if match.group(1) == "style_dir":
+            return folder
         return str(getattr(colors, match.group(1), match.group(0)))
     return re.sub(r"@([a-z_]+)@", sub, template)
 
