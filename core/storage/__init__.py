@@ -1,0 +1,13 @@
+"""The project store: a SQLite file (WAL, foreign keys) holding sentences, terms, the append-only
+label history, model versions and training runs. Use ``Project``; it returns frozen records.
+"""
+
+from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
+from core.storage.migrations import SCHEMA_VERSION
+from core.storage.records import (ImportReport, LabelEvent, ModelVersionRecord, ProjectStats, SentenceFilter,
+                                  SentenceRecord, TermRecord, TrainingRunRecord)
+from core.storage.repository import Project
+
+__all__ = ["Project", "SCHEMA_VERSION", "StoreError", "NotAProjectError", "SchemaTooNewError", "ImportReport",
+           "LabelEvent", "ModelVersionRecord", "ProjectStats", "SentenceFilter", "SentenceRecord", "TermRecord",
+           "TrainingRunRecord"]

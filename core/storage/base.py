@@ -1,0 +1,99 @@
+"""What every part of the repository shares: the engine, short transactions, row -> record.
+
+Each public method runs in one ``with self._read()`` or ``with self._write()`` block and returns
+frozen records built inside it, so no ORM object outlives its session.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, Row, select
+from sqlalchemy.orm import Session
+
+from core.domain import Polarity
+from core.storage.db import writer
+from core.storage.records import LabelEvent, ModelVersionRecord, TermRecord, TrainingRunRecord
+from core.storage.schema import Label, ModelVersion, Term, TrainingRun
+
+TERM_COLUMNS = (Term.id, Term.sentence_id, Term.start, Term.end, Term.category, Term.current_label,
+                Term.current_source, Term.pred_label, Term.pred_confidence, Term.pred_p_negative,
+                Term.pred_p_neutral, Term.pred_p_positive)
+
+
+def polarity(value: str | None) -> Polarity | None:
+    return Polarity(value) if value is not None else None
+
+
+def term_record(row: Row[Any] | Any, sentence_text: str) -> TermRecord:
+    """From a row of ``TERM_COLUMNS`` (or a Term object) and its sentence's text."""
+    probs = None
+    if row.pred_p_negative is not None:
+        probs = (float(row.pred_p_negative), float(row.pred_p_neutral), float(row.pred_p_positive))
+    return TermRecord(id=row.id, sentence_id=row.sentence_id, start=row.start, end=row.end,
+                      text=sentence_text[row.start:row.end], category=row.category,
+                      label=polarity(row.current_label), label_source=row.current_source,
+                      predicted=polarity(row.pred_label), confidence=row.pred_confidence, probabilities=probs)
+
+
+def label_event(row: Label) -> LabelEvent:
+    return LabelEvent(id=row.id, term_id=row.term_id, polarity=polarity(row.polarity), source=row.source,
+                      confidence=row.confidence, model_version_id=row.model_version_id,
+                      created_at=row.created_at, author=row.author, action=row.action)
+
+
+def run_record(row: TrainingRun) -> TrainingRunRecord:
+    return TrainingRunRecord(id=row.id, status=row.status, started_at=row.started_at, finished_at=row.finished_at,
+                             error=row.error, config=dict(row.config or {}),
+                             metrics=dict(row.metrics) if row.metrics is not None else None,
+                             model_version_id=row.model_version_id)
+
+
+class StoreBase:
+    """Engine, transactions and the project's folders."""
+
+    _engine: Engine
+    _writer: Engine
+    project_dir: Path
+    models_dir: Path
+
+    def _init_engine(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._engine) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction; SQLite takes the write lock at its start (BEGIN IMMEDIATE)."""
+        with Session(self._writer) as session, session.begin():
+            yield session
+
+    # -- model folders ---------------------------------------------------------------------------
+
+    def _stored_folder(self, folder: str | Path) -> str:
+        """A folder inside the project folder is stored relative to it, so the project can move."""
+        path = Path(folder).resolve()
+        try:
+            return path.relative_to(self.project_dir.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _absolute_folder(self, stored: str) -> Path:
+        path = Path(stored)
+        return path if path.is_absolute() else self.project_dir / path
+
+    def _model_record(self, row: ModelVersion) -> ModelVersionRecord:
+        return ModelVersionRecord(id=row.id, folder=str(self._absolute_folder(row.folder)), engine=row.engine,
+                                  base_model=row.base_model, config=dict(row.config or {}),
+                                  metrics=dict(row.metrics or {}), n_labels=row.n_labels,
+                                  created_at=row.created_at, active=bool(row.active))
+
+    @staticmethod
+    def _active_version_id(session: Session) -> int | None:
+        return session.scalar(select(ModelVersion.id).where(ModelVersion.active.is_(True)))

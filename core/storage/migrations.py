@@ -1,0 +1,128 @@
+"""Schema versions: a number in the file (``meta.schema_version``) and ordered migration steps.
+
+A new file gets the current schema from the ORM models. An older file is upgraded by running
+every ``MigrationToN`` step above its version, in order, in one transaction (SQLite DDL is
+transactional), after a backup copy ``<name>.v<old>.bak`` has been written beside it.
+
+To change the schema: edit ``schema.py``, bump ``SCHEMA_VERSION``, append a ``MigrationToN``
+whose ``apply`` turns a version N-1 file into a version N file, and save the DDL of the released
+version N-1 in ``tests/core/test_store_migrations.py`` (a test opens a file made with it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from core.storage.db import is_sqlite, sqlite_path, writer
+from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
+from core.storage.schema import Base
+from core.storage.search import create_text_index
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+APPLICATION = "polarity-studio"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Turns a file of version ``version - 1`` into one of ``version``."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+# Version 1 is the first release: nothing to upgrade from yet. Append MigrationTo2 here, e.g.
+#   Migration(2, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
+MIGRATIONS: list[Migration] = []
+
+
+def check_migrations(migrations: list[Migration], target: int) -> None:
+    expected = list(range(2, target + 1))
+    found = [m.version for m in migrations]
+    if found != expected:
+        raise RuntimeError(f"migration steps {found} do not lead from 1 to {target} in order")
+
+
+def read_version(conn: Connection) -> int | None:
+    """The schema version stored in the file, or None when the file has no project tables."""
+    names = set(inspect(conn).get_table_names())
+    if "meta" not in names:
+        if names:
+            raise NotAProjectError("not a Polarity Studio project (it holds other tables)")
+        return None
+    rows = dict(conn.execute(text("SELECT key, value FROM meta")).all())
+    if rows.get("application") != APPLICATION or "schema_version" not in rows:
+        raise NotAProjectError("not a Polarity Studio project (no schema version)")
+    try:
+        return int(rows["schema_version"])
+    except ValueError:
+        raise NotAProjectError(f"unreadable schema version {rows['schema_version']!r}") from None
+
+
+def _write_version(conn: Connection, version: int) -> None:
+    for key, value in (("application", APPLICATION), ("schema_version", str(version))):
+        updated = conn.execute(text("UPDATE meta SET value = :v WHERE key = :k"), {"k": key, "v": value})
+        if updated.rowcount == 0:
+            conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
+
+def ensure_schema(engine: Engine, *, create: bool, migrations: list[Migration] | None = None,
+                  target: int = SCHEMA_VERSION) -> int:
+    """Create the schema (``create``) or upgrade it to ``target``; return the version found before."""
+    steps = MIGRATIONS if migrations is None else migrations
+    check_migrations(steps, target)
+    with engine.connect() as conn:
+        found = read_version(conn)
+        conn.rollback()
+    if found == target:
+        return found
+    if found is None and not create:
+        raise NotAProjectError("not a Polarity Studio project (the file is empty)")
+    if found is not None and found > target:
+        raise SchemaTooNewError(
+            f"the project was written by a newer Polarity Studio (schema {found}, this program knows "
+            f"up to {target}); update the program to open it")
+    if found is not None:
+        _backup(engine, found)
+    with writer(engine).begin() as conn:
+        found = read_version(conn)  # again, under the write lock: another process may have won
+        if found is None:
+            Base.metadata.create_all(conn)
+            _write_version(conn, target)
+            create_text_index(conn)
+            return 0
+        for step in steps:
+            if found < step.version <= target:
+                log.info("migrating project schema to version %d: %s", step.version, step.description)
+                step.apply(conn)
+                _write_version(conn, step.version)
+    return found
+
+
+def _backup(engine: Engine, version: int) -> Path | None:
+    """Copy a SQLite project before it is migrated (``VACUUM INTO`` writes a consistent copy)."""
+    if not is_sqlite(engine):
+        return None
+    path = sqlite_path(engine.url)
+    if path is None:
+        return None
+    target = path.with_name(f"{path.name}.v{version}.bak")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.v{version}.{n}.bak")
+    raw = engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy would begin
+    try:
+        raw.driver_connection.execute("VACUUM INTO ?", (str(target),))
+    except Exception as exc:  # pragma: no cover - disk full, read-only folder
+        raise StoreError(f"could not back up {path} before upgrading it: {exc}") from exc
+    finally:
+        raw.close()
+    return target

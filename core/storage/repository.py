@@ -1,0 +1,267 @@
+"""``Project``: the repository the app and the CLI use on a project file.
+
+    with Project.open("reviews.db") as project:
+        page = project.page(SentenceFilter("unlabeled"), offset=0, limit=50)
+        project.set_label(page[0].terms[0].id, Polarity.POSITIVE)
+
+One ``Project`` per thread: SQLite connections must not cross threads, so a worker opens its own.
+Label writes are single short transactions; the history is append-only (undo and redo write rows).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from core.domain import Polarity, validate_span
+from core.storage.base import TERM_COLUMNS, StoreBase, label_event, term_record
+from core.storage.db import connect, sqlite_path, to_url
+from core.storage.errors import NotAProjectError, StoreError
+from core.storage.io import ImportExportMixin
+from core.storage.migrations import ensure_schema
+from core.storage.models import ModelsMixin
+from core.storage.queries import QueryMixin
+from core.storage.records import LabelEvent, SentenceRecord, TermRecord
+from core.storage.schema import Label, Sentence, Setting, Term, utcnow
+
+EDIT_SOURCES = ("human", "import")
+
+
+class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
+    """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``)."""
+
+    def __init__(self, engine: Engine, project_dir: Path, models_dir: Path, location: str) -> None:
+        self._init_engine(engine)
+        self.project_dir = project_dir
+        self.models_dir = models_dir
+        self.location = location
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path_or_url: str | Path, create: bool = False, *, models_dir: str | Path | None = None,
+             recover_runs: bool = True) -> "Project":
+        """Open (and upgrade) a project; with ``create``, make it when missing.
+
+        Runs left "queued"/"running" by a process that no longer exists are marked failed.
+        """
+        engine = connect(path_or_url)
+        db_file = sqlite_path(engine.url)
+        if db_file is not None:
+            if not db_file.exists() and not create:
+                engine.dispose()
+                raise NotAProjectError(f"{db_file}: no such project file")
+            if create:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            project_dir = db_file.parent
+            default_models = project_dir / f"{db_file.stem}.models"
+            location = str(db_file)
+        else:
+            if models_dir is None:
+                engine.dispose()
+                raise StoreError(f"{engine.url.render_as_string()}: a database URL needs models_dir")
+            project_dir = Path(models_dir).resolve().parent
+            default_models = Path(models_dir)
+            location = engine.url.render_as_string(hide_password=True)
+        try:
+            ensure_schema(engine, create=create)
+        except StoreError as exc:
+            engine.dispose()
+            raise type(exc)(f"{location}: {exc}") from None
+        except Exception as exc:  # not SQLite at all, unreadable, locked for too long
+            engine.dispose()
+            raise NotAProjectError(f"{location}: cannot open as a project: {_reason(exc)}") from None
+        project = cls(engine, project_dir, Path(models_dir).resolve() if models_dir else default_models, location)
+        if recover_runs:
+            project.recover_runs()
+        return project
+
+    @classmethod
+    def create(cls, path_or_url: str | Path, **kwargs: Any) -> "Project":
+        """Make a new project; refuses to touch an existing file."""
+        db_file = sqlite_path(to_url(path_or_url))
+        if db_file is not None and db_file.exists():
+            raise StoreError(f"{db_file}: a file of that name exists already")
+        return cls.open(path_or_url, create=True, **kwargs)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # -- settings ----------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._read() as s:
+            row = s.get(Setting, key)
+            return row.value if row is not None else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value (None removes the key)."""
+        with self._write() as s:
+            row = s.get(Setting, key)
+            if value is None:
+                if row is not None:
+                    s.delete(row)
+            elif row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+
+    def settings(self) -> dict[str, Any]:
+        with self._read() as s:
+            return {row.key: row.value for row in s.scalars(select(Setting))}
+
+    # -- sentences and terms -----------------------------------------------------------------------
+
+    def add_sentence(self, text: str, source: str = "", external_id: str | None = None) -> SentenceRecord:
+        """Add a sentence typed or pasted in the app; returns the existing one if it is known."""
+        if not text.strip():
+            raise StoreError("a sentence must not be empty")
+        with self._write() as s:
+            row = s.scalar(select(Sentence).where(Sentence.text == text, Sentence.external_id == (external_id or "")))
+            if row is None:
+                row = Sentence(text=text, source=source, external_id=external_id or "", position=0)
+                s.add(row)
+                s.flush()
+            return self._sentence_record(s, row)
+
+    def get_sentence(self, sentence_id: int) -> SentenceRecord | None:
+        with self._read() as s:
+            row = s.get(Sentence, sentence_id)
+            return self._sentence_record(s, row) if row is not None else None
+
+    def get_term(self, term_id: int) -> TermRecord | None:
+        with self._read() as s:
+            row = s.execute(select(*TERM_COLUMNS, Sentence.text).join(Sentence, Sentence.id == Term.sentence_id)
+                            .where(Term.id == term_id)).first()
+            return term_record(row, row.text) if row is not None else None
+
+    def add_term(self, sentence_id: int, start: int, end: int, category: str = "") -> TermRecord:
+        """Add the term ``[start, end)`` of a sentence; the existing term if that span (and category) is known."""
+        with self._write() as s:
+            sentence = s.get(Sentence, sentence_id)
+            if sentence is None:
+                raise StoreError(f"no sentence with id {sentence_id}")
+            problem = validate_span(sentence.text, start, end)
+            if problem:
+                raise StoreError(f"cannot add term: {problem}")
+            term = s.scalar(select(Term).where(Term.sentence_id == sentence_id, Term.start == start, Term.end == end,
+                                            Term.category == category))
+            if term is None:
+                term = Term(sentence_id=sentence_id, start=start, end=end, category=category)
+                s.add(term)
+                s.flush()
+            return term_record(term, sentence.text)
+
+    def _sentence_record(self, s: Any, row: Sentence) -> SentenceRecord:
+        terms = s.execute(select(*TERM_COLUMNS).where(Term.sentence_id == row.id)
+                          .order_by(Term.start, Term.end, Term.id)).all()
+        return SentenceRecord(id=row.id, text=row.text, source=row.source, external_id=row.external_id or None,
+                              position=row.position, terms=tuple(term_record(t, row.text) for t in terms))
+
+    # -- labels ------------------------------------------------------------------------------------
+
+    def set_label(self, term_id: int, polarity: Polarity | None, source: str = "human",
+                  author: str | None = None) -> LabelEvent:
+        """Give a term a label (None clears it): one new history row, one transaction.
+
+        Setting the label a person already gave writes nothing and returns that row.
+        """
+        if source not in EDIT_SOURCES:
+            raise ValueError(f"label source must be one of {EDIT_SOURCES} (predictions: store_predictions)")
+        value = Polarity(polarity).value if polarity is not None else None
+        with self._write() as s:
+            term = self._term_for_update(s, term_id)
+            if source == "human" and term.current_source == "human" and term.current_label == value:
+                newest = s.scalar(select(Label).where(Label.term_id == term_id, Label.source == "human")
+                                  .order_by(Label.id.desc()).limit(1))
+                if newest is not None:
+                    return label_event(newest)
+            return self._append(s, term, value, source, "set", author)
+
+    def undo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
+        """Restore the label the term had before the newest human action; None if nothing to undo."""
+        with self._write() as s:
+            term = self._term_for_update(s, term_id)
+            done, _undone = _replay(s, term_id)
+            if not done:
+                return None
+            _row, before = done[-1]
+            return self._append(s, term, before, "human", "undo", author)
+
+    def redo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
+        """Apply again the action the newest undo took back; None if nothing to redo."""
+        with self._write() as s:
+            term = self._term_for_update(s, term_id)
+            _done, undone = _replay(s, term_id)
+            if not undone:
+                return None
+            row, _before = undone[-1]
+            return self._append(s, term, row.polarity, "human", "redo", author)
+
+    def history(self, term_id: int, include_model: bool = True) -> list[LabelEvent]:
+        """Every label row of a term, oldest first."""
+        with self._read() as s:
+            query = select(Label).where(Label.term_id == term_id)
+            if not include_model:
+                query = query.where(Label.source != "model")
+            return [label_event(r) for r in s.scalars(query.order_by(Label.id))]
+
+    @staticmethod
+    def _term_for_update(s: Any, term_id: int) -> Term:
+        term = s.get(Term, term_id)
+        if term is None:
+            raise StoreError(f"no term with id {term_id}")
+        return term
+
+    @staticmethod
+    def _append(s: Any, term: Term, value: str | None, source: str, action: str, author: str | None) -> LabelEvent:
+        row = Label(term_id=term.id, polarity=value, source=source, action=action, author=author,
+                    created_at=utcnow())
+        s.add(row)
+        term.current_label = value
+        term.current_source = source
+        s.flush()
+        return label_event(row)
+
+
+def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, str | None]], list[tuple[Label, str | None]]]:
+    """Walk a term's human/import rows; return the undo stack and the redo stack.
+
+    Each entry is (the row of a human action, the label before it). An import is a barrier:
+    undo never reaches past it.
+    """
+    rows = s.scalars(select(Label).where(Label.term_id == term_id, Label.source.in_(EDIT_SOURCES))
+                     .order_by(Label.id)).all()
+    done: list[tuple[Label, str | None]] = []
+    undone: list[tuple[Label, str | None]] = []
+    current: str | None = None
+    for row in rows:
+        if row.action == "undo" and done:
+            undone.append(done.pop())
+        elif row.action == "redo" and undone:
+            done.append(undone.pop())
+        elif row.action == "set":
+            if row.source == "import":
+                done.clear()
+            else:
+                done.append((row, current))
+            undone.clear()
+        current = row.polarity
+    return done, undone
+
+
+def _reason(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,198 @@
+"""ORM models of a project (SQLAlchemy 2.0, typed ``Mapped[...]``).
+
+Changing anything here changes the schema: add a ``MigrationToN`` step in ``migrations.py``,
+bump ``SCHEMA_VERSION``, and keep the DDL of the released version in the migration tests.
+
+The label history (``labels``) is the source of truth. The ``current_*`` and ``pred_*`` columns
+of ``terms`` cache the newest human/import row and the newest row of the active model; they are
+written in the same transaction as the history row, so they never disagree with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (JSON, and_, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC (SQLite keeps no time zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Key/value facts about the file itself; ``schema_version`` lives here."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Setting(Base):
+    """Project settings (JSON values), e.g. the training options a person last chose."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Sentence(Base):
+    __tablename__ = "sentences"
+    __table_args__ = (UniqueConstraint("text", "external_id", name="uq_sentences_text_external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    # File name the sentence was first imported from ("" when typed in the app).
+    source: Mapped[str] = mapped_column(String(512), default="")
+    # The id the source file gives the sentence (SemEval XML); "" when it has none.
+    external_id: Mapped[str] = mapped_column(String(256), default="")
+    # Order of first appearance inside its source file.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Term(Base):
+    __tablename__ = "terms"
+    __table_args__ = (
+        # A term is a span with a category: the seed data and SemEval-2016 give one span several
+        # (category, polarity) pairs, e.g. "food" FOOD#QUALITY positive, FOOD#PRICES negative.
+        UniqueConstraint("sentence_id", "start", "end", "category", name="uq_terms_span_category"),
+        CheckConstraint('"start" >= 0 AND "end" > "start"', name="ck_terms_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Cache of the newest human/import label row (None: unlabeled or cleared).
+    current_label: Mapped[str | None] = mapped_column(String(16), default=None)
+    current_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Cache of the newest prediction row of the active model version.
+    pred_label: Mapped[str | None] = mapped_column(String(16), default=None)
+    pred_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    pred_p_negative: Mapped[float | None] = mapped_column(Float, default=None)
+    pred_p_neutral: Mapped[float | None] = mapped_column(Float, default=None)
+    pred_p_positive: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+# Conditions of the app's filters, shared by the partial indexes below and the queries
+# (core/storage/queries.py). Each index lists the columns its condition reads, so it covers
+# the query; none has an equality on current_label (the planner, lacking statistics, would
+# take any such index for the most selective one and sort).
+UNLABELED = Term.current_label.is_(None)
+LABELED = Term.current_label.is_not(None)
+DISAGREES = and_(Term.current_label.is_not(None), Term.pred_label.is_not(None), Term.pred_label != Term.current_label)
+UNCERTAIN = and_(Term.current_label.is_(None), Term.pred_confidence.is_not(None))
+
+
+def _partial(name: str, where: Any, *columns: Any) -> Index:
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
+# "labeled" in sentence order; one label (and counts per label) by label.
+_partial("ix_terms_labeled", LABELED, Term.sentence_id, Term.current_label)
+_partial("ix_terms_by_label", LABELED, Term.current_label, Term.sentence_id)
+# "unlabeled" in sentence order; unlabeled with a predicted label.
+_partial("ix_terms_unlabeled", UNLABELED, Term.sentence_id, Term.current_label)
+_partial("ix_terms_unlabeled_pred", UNLABELED, Term.pred_label, Term.sentence_id, Term.current_label)
+# "disagree" in sentence order.
+_partial("ix_terms_disagree", DISAGREES, Term.sentence_id, Term.current_label, Term.pred_label)
+# "least_confident": counted in sentence order, paged in confidence order.
+_partial("ix_terms_uncertain", UNCERTAIN, Term.sentence_id, Term.current_label, Term.pred_confidence,
+         Term.pred_label)
+_partial("ix_terms_uncertain_order", UNCERTAIN, Term.pred_confidence, Term.sentence_id, Term.current_label,
+         Term.pred_label)
+
+
+class Label(Base):
+    """Append-only label history: human labels, imported labels, model predictions, undo/redo."""
+
+    __tablename__ = "labels"
+    __table_args__ = (
+        CheckConstraint("source IN ('human', 'import', 'model')", name="ck_labels_source"),
+        CheckConstraint("action IN ('set', 'undo', 'redo')", name="ck_labels_action"),
+        Index("ix_labels_term", "term_id", "id"),
+        Index("ix_labels_model_version", "model_version_id", "term_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    polarity: Mapped[str | None] = mapped_column(String(16), default=None)  # None: cleared
+    source: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8), default="set")
+    confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    p_negative: Mapped[float | None] = mapped_column(Float, default=None)
+    p_neutral: Mapped[float | None] = mapped_column(Float, default=None)
+    p_positive: Mapped[float | None] = mapped_column(Float, default=None)
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
+class ModelVersion(Base):
+    __tablename__ = "model_versions"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: "activate 3" stays unambiguous
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Relative to the project folder when inside it (the project can be moved), else absolute.
+    folder: Mapped[str] = mapped_column(String(1024), unique=True)
+    engine: Mapped[str] = mapped_column(String(32))
+    base_model: Mapped[str] = mapped_column(String(512))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# At most one active version, enforced by the database itself.
+Index("uq_model_versions_one_active", ModelVersion.active, unique=True,
+      sqlite_where=ModelVersion.active.is_(True), postgresql_where=ModelVersion.active.is_(True))
+
+
+class TrainingRun(Base):
+    __tablename__ = "training_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
+                        name="ck_training_runs_status"),
+        Index("ix_training_runs_status", "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
+    # Which process runs it: a run left "running" by a process that is gone is marked failed.
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    host: Mapped[str | None] = mapped_column(String(255), default=None)
