@@ -89,6 +89,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     with progress_bar(True) as on_progress:
         result = train(cfg, train_set, dev_set, on_progress=on_progress)
+    if not result.is_main:  # a non-zero rank under torchrun: rank 0 saves and reports
+        return 0
     result.model.save(out)
     m = result.metrics
     data = {
@@ -96,6 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "train_seconds": round(result.seconds, 2), "n_train": len(train_set), "n_dev": len(dev_set or []),
         "dev_accuracy": m.get("accuracy"), "dev_macro_f1": m.get("macro_f1"),
         "per_class": m.get("per_class"), "device": result.device, "history": result.history,
+        "world_size": result.model.info.get("world_size", 1),
     }
     emit(data, args.json, _train_text)
     return 0

@@ -11,6 +11,7 @@ from torch import nn
 
 from core.ml.config import TrainConfig
 from core.ml.device import autocast, grad_scaler
+from core.ml.distributed import Dist, shard, wrap
 from core.ml.encoding import Encoded, TermEncoder, length_buckets
 from core.ml.metrics import evaluate
 from core.domain import LABELS
@@ -35,9 +36,12 @@ class Context:
     on_progress: Progress | None
     should_stop: Callable[[], bool] | None
     on_epoch: Callable[[dict[str, Any]], None] | None
+    dist: Dist = field(default_factory=Dist)
     total_steps: int = 0
     step: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    _ddp: Any = None
+    _ddp_encoder: Any = None
 
     def check_stop(self) -> None:
         if self.should_stop is not None and self.should_stop():
@@ -58,6 +62,20 @@ class Context:
 
     def batches(self, encoded: Sequence[Encoded], seed: int | None, size: int | None = None) -> list[list[int]]:
         return length_buckets([len(e.input_ids) for e in encoded], size or self.cfg.batch_size, seed)
+
+    def train_batches(self, seed: int | None) -> list[list[int]]:
+        """This process's training batches (all of them, or its shard under torchrun)."""
+        return shard(self.batches(self.train_x, seed), self.dist)
+
+    def training_module(self) -> Any:
+        """The network to run training steps through: DDP-wrapped when distributed. Built on first
+        use, after LoRA has wrapped the encoder, and rebuilt if the network object changed."""
+        if not self.dist.enabled:
+            return self.net
+        if self._ddp is None or self._ddp.module is not self.net or self._ddp_encoder is not self.net.encoder:
+            self._ddp = wrap(self.net, self.dist, self.device)
+            self._ddp_encoder = self.net.encoder
+        return self._ddp
 
     def to_device(self, idx: Sequence[int], encoded: Sequence[Encoded]) -> dict[str, torch.Tensor]:
         return {k: v.to(self.device) for k, v in self.encoder.collate([encoded[i] for i in idx]).items()}
@@ -90,14 +108,14 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total: int, warmup_ratio: 
 
 def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, seed: int, label: str) -> float:
     """One pass of updates over the training set; returns the mean loss."""
-    cfg, net = ctx.cfg, ctx.net
+    cfg, net = ctx.cfg, ctx.training_module()
     scaler = grad_scaler(ctx.device, cfg.amp, cfg.amp_dtype)
     loss_fn = ctx.loss_fn()
     params = [p for p in net.parameters() if p.requires_grad]
     net.train()
     total, count = 0.0, 0
     y_all = torch.tensor(ctx.train_y)
-    for idx in ctx.batches(ctx.train_x, seed):
+    for idx in ctx.train_batches(seed):
         ctx.check_stop()
         batch = ctx.to_device(idx, ctx.train_x)
         y = y_all[idx].to(ctx.device)

@@ -28,13 +28,14 @@ def run(ctx: Context, new_token_ids: list[int]) -> tuple[dict[str, Any], dict[st
         {"params": net.head.parameters(), "lr": cfg.head_lr},
     ], weight_decay=cfg.weight_decay)
     epochs = cfg.epochs[0]
-    n_batches = len(ctx.batches(ctx.train_x, None))
+    n_batches = len(ctx.train_batches(None))
     scheduler = linear_schedule(optimizer, max(1, epochs * n_batches), cfg.warmup_ratio)
     best: tuple[float, dict[str, Any]] | None = None
     for epoch in range(epochs):
         started = time.perf_counter()
         loss = train_epoch(ctx, optimizer, scheduler, cfg.seed + epoch, f"LoRA · epoch {epoch + 1}/{epochs}")
-        dev = score_dev(ctx) if (cfg.select_best or epoch == epochs - 1) else None
+        scoring = ctx.dist.is_main and (cfg.select_best or epoch == epochs - 1)
+        dev = score_dev(ctx) if scoring else None
         ctx.record(epoch_entry("lora", epoch + 1, epochs, loss, dev, started))
         if cfg.select_best and dev is not None:
             score = dev["accuracy"] + dev["macro_f1"] * 1e-3
@@ -57,8 +58,7 @@ def _clone(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _config_dict(config: Any) -> dict[str, Any]:
     """The LoraConfig fields needed to rebuild the adapter at load time (JSON-safe)."""
-    keys = ("r", "lora_alpha", "lora_dropout", "target_modules", "bias", "trainable_token_indices",
-            "layers_to_transform")
+    keys = ("r", "lora_alpha", "lora_dropout", "target_modules", "bias", "trainable_token_indices")
     out: dict[str, Any] = {}
     for k in keys:
         v = getattr(config, k, None)

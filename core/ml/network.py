@@ -7,7 +7,8 @@ are the mean of the term's own tokens (markers included) and the mean of the who
 from __future__ import annotations
 
 import inspect
-from typing import Any
+import re
+from typing import Any, Sequence
 
 import torch
 from torch import nn
@@ -47,6 +48,11 @@ class PolarityNet(nn.Module):
         # DistilBERT and some others take no token_type_ids; look once, not per batch.
         forward = getattr(encoder, "get_base_model", lambda: encoder)().forward
         self._takes_types = "token_type_ids" in inspect.signature(forward).parameters
+        # BERT's pooler (a dense layer over [CLS]) never feeds these features: freezing it saves
+        # its gradient work and keeps DDP from waiting for gradients that never come.
+        pooler = getattr(encoder, "pooler", None)
+        if pooler is not None:
+            pooler.requires_grad_(False)
 
     def features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         kwargs: dict[str, Any] = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
@@ -80,20 +86,38 @@ def load_tokenizer(path_or_id: str) -> Any:
 
 
 def lora_config(cfg: Any, encoder: nn.Module, new_token_ids: list[int]) -> Any:
-    """peft LoRA settings for ``encoder``, keeping only target names the architecture has."""
+    """peft LoRA settings for ``encoder``: the configured projections inside its transformer layers.
+
+    Modules are named in full, so projections outside the layers (BERT's pooler is also called
+    "dense") get no adapter that the features would never use.
+    """
     from peft import LoraConfig
 
-    names = {name.rsplit(".", 1)[-1] for name, _ in encoder.named_modules()}
-    targets = [t for t in cfg.lora_targets if t in names]
-    if not targets:
-        raise ValueError(f"none of the LoRA target modules {list(cfg.lora_targets)} exist in this encoder "
-                         f"(it has e.g. {sorted(n for n in names if n)[:12]})")
+    targets = lora_target_names(encoder, cfg.lora_targets, cfg.lora_top_layers)
     kwargs: dict[str, Any] = {}
-    n_layers = getattr(encoder.config, "num_hidden_layers", None) or getattr(encoder.config, "n_layers", 0)
-    if cfg.lora_top_layers and n_layers and cfg.lora_top_layers < n_layers:
-        kwargs["layers_to_transform"] = list(range(n_layers - cfg.lora_top_layers, n_layers))
     if new_token_ids:
         # Marker tokens the vocabulary lacked: their embeddings must learn, so they are trainable.
         kwargs["trainable_token_indices"] = new_token_ids
     return LoraConfig(r=cfg.lora_rank, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=targets, bias="none", **kwargs)
+
+
+def lora_target_names(encoder: nn.Module, wanted: Sequence[str], top_layers: int = 0) -> list[str]:
+    """Full names of the linear layers to adapt: last name part in ``wanted``, inside a numbered
+    transformer layer, and (if ``top_layers``) only in the top that many layers."""
+    by_layer: dict[int, list[str]] = {}
+    for name, module in encoder.named_modules():
+        if not isinstance(module, nn.Linear) or name.rsplit(".", 1)[-1] not in wanted:
+            continue
+        layer = _LAYER_INDEX.search(name)
+        if layer:
+            by_layer.setdefault(int(layer.group(1)), []).append(name)
+    if not by_layer:
+        raise ValueError(f"none of the LoRA target modules {list(wanted)} exist inside this encoder's layers")
+    layers = sorted(by_layer)
+    if 0 < top_layers < len(layers):
+        layers = layers[-top_layers:]
+    return [name for i in layers for name in by_layer[i]]
+
+
+_LAYER_INDEX = re.compile(r"\.(\d+)\.")

@@ -29,6 +29,8 @@ class TrainResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     device: str = "cpu"
+    # False on the non-zero ranks of a torchrun launch: those must not save or report.
+    is_main: bool = True
 
 
 def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None = None,
@@ -40,13 +42,25 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
     _check_labeled(dev_examples or [], "dev")
     started = time.perf_counter()
 
+    from core.ml import distributed
+
+    dist_info, device = distributed.setup(cfg.device)
+    try:
+        return _train(cfg, train_examples, dev_examples, dist_info, device, started,
+                      on_progress, should_stop, on_epoch)
+    finally:
+        distributed.teardown(dist_info)
+
+
+def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None,
+           dist_info: Any, device: str, started: float, on_progress: Progress | None,
+           should_stop: Callable[[], bool] | None, on_epoch: Callable[[dict[str, Any]], None] | None) -> TrainResult:
     from core.ml import lora, two_phase
-    from core.ml.device import pick_device, set_seed
+    from core.ml.device import set_seed
     from core.ml.encoding import TermEncoder
     from core.ml.model import FORMAT_VERSION, PolarityModel
     from core.ml.network import PolarityNet, load_encoder, load_tokenizer
 
-    device = pick_device(cfg.device)
     set_seed(cfg.seed)
     if on_progress:
         on_progress(0, 1, "loading base encoder")
@@ -62,14 +76,15 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
     if should_stop and should_stop():
         raise TrainingCancelled("training was cancelled")
 
-    ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch)
+    ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch,
+                   dist_info)
     extra: dict[str, Any] = {}
     adapter = None
     if cfg.engine == "two-phase":
         two_phase.run(ctx)
     else:
         extra["lora"], adapter = lora.run(ctx, new_ids)
-    metrics = _final_metrics(ctx)
+    metrics = _final_metrics(ctx) if dist_info.is_main else {}
     seconds = time.perf_counter() - started
     info = {
         "format_version": FORMAT_VERSION,
@@ -88,28 +103,30 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
         "train_seconds": round(seconds, 2),
         "device": device,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "world_size": dist_info.world,
         "versions": _versions(),
         **extra,
     }
     model = PolarityModel(net.eval(), encoder, info, device, adapter)
     if on_progress:
         on_progress(ctx.total_steps, ctx.total_steps, "done")
-    return TrainResult(model, metrics, ctx.history, seconds, device)
+    return TrainResult(model, metrics, ctx.history, seconds, device, dist_info.is_main)
 
 
 def _context(cfg: TrainConfig, device: str, net: Any, encoder: Any, train_ex: Sequence[TermExample],
              dev_ex: Sequence[TermExample], on_progress: Progress | None,
-             should_stop: Callable[[], bool] | None, on_epoch: Any) -> Context:
+             should_stop: Callable[[], bool] | None, on_epoch: Any, dist_info: Any) -> Context:
     train_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in train_ex])
     dev_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in dev_ex])
     ctx = Context(cfg, device, net, encoder, train_x, [e.polarity.index for e in train_ex],  # type: ignore[union-attr]
-                  dev_x, [e.polarity.index for e in dev_ex], on_progress, should_stop, on_epoch)  # type: ignore[union-attr]
-    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x))
+                  dev_x, [e.polarity.index for e in dev_ex], on_progress, should_stop, on_epoch,  # type: ignore[union-attr]
+                  dist_info)
+    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x), dist_info.world)
     return ctx
 
 
-def _total_steps(cfg: TrainConfig, n_train: int, n_dev: int) -> int:
-    batches = math.ceil(n_train / cfg.batch_size)
+def _total_steps(cfg: TrainConfig, n_train: int, n_dev: int, world: int = 1) -> int:
+    batches = math.ceil(math.ceil(n_train / cfg.batch_size) / world)
     feature_batches = math.ceil(n_train / 64) + math.ceil(n_dev / 64)
     if cfg.engine == "two-phase":
         head = (feature_batches + cfg.epochs[1]) if cfg.epochs[1] else 0

@@ -26,7 +26,7 @@ def train_body(ctx: Context) -> None:
         {"params": net.encoder.parameters(), "lr": cfg.lr[0]},
         {"params": net.head.parameters(), "lr": cfg.head_lr},
     ], weight_decay=cfg.weight_decay)
-    n_batches = len(ctx.batches(ctx.train_x, None))
+    n_batches = len(ctx.train_batches(None))
     scheduler = linear_schedule(optimizer, epochs * n_batches, cfg.warmup_ratio)
     for epoch in range(epochs):
         started = time.perf_counter()
@@ -38,7 +38,7 @@ def train_head(ctx: Context) -> None:
     """Phase two: the encoder frozen; the head trains on features computed once."""
     cfg, net = ctx.cfg, ctx.net
     epochs = cfg.epochs[1]
-    if epochs == 0:
+    if epochs == 0 or not ctx.dist.is_main:  # under torchrun only rank 0 finishes the model
         return
     for p in net.encoder.parameters():
         p.requires_grad_(False)
