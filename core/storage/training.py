@@ -1,0 +1,123 @@
+"""Train from a project, and store the active model's predictions.
+
+Both are plain functions for a worker thread: they open their own ``Project`` (SQLite
+connections must not cross threads), report through ``on_progress(step, total, message)`` and
+poll ``should_stop()``. Training reads one snapshot of the labels, so labeling goes on meanwhile;
+the new model folder is written atomically and only then registered and made active.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+from core.storage.errors import StoreError
+from core.storage.records import ModelVersionRecord, TrainingRunRecord
+from core.storage.repository import Project
+from core.storage.split import stratified_split
+
+Progress = Callable[[int, int, str], None]
+MIN_LABELS = 10  # fewer labeled terms than this cannot train anything useful
+PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
+
+
+def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None = None, dev_format: str | None = None,
+                  dev_fraction: float = 0.1, on_progress: Progress | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
+    """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register and activate the model.
+
+    Dev data: ``dev_file`` (any format, labels required) or a stratified ``dev_fraction`` of the labels.
+    Returns (run, version); version is None when cancelled. Any failure marks the run failed and re-raises.
+    """
+    from core.ml.train import TrainingCancelled, train
+
+    dev_examples = None
+    if dev_file is not None:  # a bad dev file is the user's to fix, not a failed run
+        from core.formats import read_examples
+
+        dev_examples = read_examples(dev_file, dev_format, require_labels=True).examples
+    with Project.open(project) as store:
+        run = store.start_run({"train": cfg.to_dict(), "dev_file": str(dev_file) if dev_file else None,
+                               "dev_fraction": None if dev_file else dev_fraction})
+        folder: Path | None = None
+        try:
+            snapshot = store.labeled_examples()  # one read transaction; labeling goes on meanwhile
+            if len(snapshot) < MIN_LABELS:
+                raise StoreError(f"only {len(snapshot)} labeled terms; label at least {MIN_LABELS} to train")
+            if dev_examples is not None:
+                train_set, dev_set = snapshot, dev_examples
+            else:
+                train_set, dev_set = stratified_split(snapshot, dev_fraction, cfg.seed)
+            result = train(cfg, train_set, dev_set or None, on_progress=on_progress, should_stop=should_stop)
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled("training was cancelled")
+            metrics = dict(result.metrics)
+            metrics.update({"n_train": len(train_set), "n_dev": len(dev_set), "seconds": round(result.seconds, 2),
+                            "device": result.device, "dev": Path(dev_file).name if dev_file else "split"})
+            previous = store.active_model()
+            if previous is not None and dev_set:
+                metrics["previous"] = _score_previous(previous, dev_set, cfg.device)
+            folder = store.new_model_folder(run.id)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            result.model.save(folder)  # temp folder + fsync + rename: complete or absent
+            version = store.register_model(folder, cfg.engine, cfg.base_model, cfg.to_dict(), metrics,
+                                           n_labels=len(snapshot), activate=True)
+            run = store.finish_run(run.id, "succeeded", metrics=metrics, model_version_id=version.id)
+            return run, version
+        except TrainingCancelled:
+            _discard(store, folder)
+            return store.finish_run(run.id, "cancelled", error="cancelled"), None
+        except BaseException as exc:
+            _discard(store, folder)
+            store.finish_run(run.id, "failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+
+
+def _score_previous(previous: ModelVersionRecord, dev_set: list[Any], device: str) -> dict[str, Any]:
+    """The previously active model's score on the same dev data, to compare the new one with."""
+    from core.ml.metrics import evaluate
+    from core.ml.model import PolarityModel
+
+    try:
+        model = PolarityModel.load(previous.folder, device=device)
+        preds = model.predict(dev_set)
+        scored = evaluate([e.polarity for e in dev_set], [p.label for p in preds])
+        return {"model_version_id": previous.id, "accuracy": scored["accuracy"], "macro_f1": scored["macro_f1"]}
+    except Exception as exc:  # the comparison is a courtesy; it never fails a training run
+        return {"model_version_id": previous.id, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _discard(store: Project, folder: Path | None) -> None:
+    """Remove a model folder written for a run that did not register it."""
+    if folder is None or not folder.is_dir():
+        return
+    if any(Path(m.folder).resolve() == folder.resolve() for m in store.models()):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def predict_project(project: str | Path, *, batch_size: int = 32, device: str = "auto",
+                    on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+    """Store the active model's prediction for every unlabeled term; return how many were stored.
+
+    Each chunk is its own transaction, so a stop (or crash) keeps what was already predicted.
+    """
+    from core.ml.model import PolarityModel
+
+    with Project.open(project) as store:
+        version = store.active_model()
+        if version is None:
+            raise StoreError("no active model: train one first (polarity project train)")
+        model = PolarityModel.load(version.folder, device=device)
+        items = store.unlabeled_terms()
+        done = 0
+        for start in range(0, len(items), PREDICT_CHUNK):
+            if should_stop is not None and should_stop():
+                break
+            chunk = items[start:start + PREDICT_CHUNK]
+            preds = model.predict([ex for _tid, ex in chunk], batch_size=batch_size)
+            done += store.store_predictions(version.id, [(tid, p) for (tid, _ex), p in zip(chunk, preds)])
+            if on_progress is not None:
+                on_progress(done, len(items), "predicting")
+        return done

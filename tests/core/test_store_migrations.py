@@ -1,0 +1,262 @@
+"""Schema versions: a file made by every earlier version opens with the current code, the
+current schema is the saved DDL of the current version, and migration steps run in order, all
+or nothing, after a backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from core.domain import Polarity
+from core.storage import SCHEMA_VERSION, Project, SchemaTooNewError, SentenceFilter
+from core.storage.db import connect
+from core.storage.migrations import Migration, check_migrations, ensure_schema, read_version
+
+# The DDL of each released schema version, exactly as that version wrote it (sqlite_master).
+# When the schema changes: bump SCHEMA_VERSION, add a MigrationToN, and add the new version's DDL
+# here; never edit a released one.
+V1_DDL = """
+CREATE TABLE meta (
+	"key" VARCHAR(64) NOT NULL, 
+	value TEXT NOT NULL, 
+	PRIMARY KEY ("key")
+);
+CREATE TABLE settings (
+	"key" VARCHAR(128) NOT NULL, 
+	value JSON NOT NULL, 
+	PRIMARY KEY ("key")
+);
+CREATE TABLE sentences (
+	id INTEGER NOT NULL, 
+	text TEXT NOT NULL, 
+	source VARCHAR(512) NOT NULL, 
+	external_id VARCHAR(256) NOT NULL, 
+	position INTEGER NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_sentences_text_external_id UNIQUE (text, external_id)
+);
+CREATE TABLE model_versions (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	folder VARCHAR(1024) NOT NULL, 
+	engine VARCHAR(32) NOT NULL, 
+	base_model VARCHAR(512) NOT NULL, 
+	config JSON NOT NULL, 
+	metrics JSON NOT NULL, 
+	n_labels INTEGER NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	active BOOLEAN NOT NULL, 
+	UNIQUE (folder)
+);
+CREATE UNIQUE INDEX uq_model_versions_one_active ON model_versions (active) WHERE active IS 1;
+CREATE TABLE terms (
+	id INTEGER NOT NULL, 
+	sentence_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	category VARCHAR(128) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	current_label VARCHAR(16), 
+	current_source VARCHAR(16), 
+	pred_label VARCHAR(16), 
+	pred_confidence FLOAT, 
+	pred_p_negative FLOAT, 
+	pred_p_neutral FLOAT, 
+	pred_p_positive FLOAT, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_terms_span_category UNIQUE (sentence_id, start, "end", category), 
+	CONSTRAINT ck_terms_span CHECK ("start" >= 0 AND "end" > "start"), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_terms_uncertain_order ON terms (pred_confidence, sentence_id, current_label, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
+CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_unlabeled ON terms (sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_uncertain ON terms (sentence_id, current_label, pred_confidence, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
+CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label;
+CREATE TABLE training_runs (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	status VARCHAR(16) NOT NULL, 
+	started_at DATETIME NOT NULL, 
+	finished_at DATETIME, 
+	error TEXT, 
+	config JSON NOT NULL, 
+	metrics JSON, 
+	model_version_id INTEGER, 
+	pid INTEGER, 
+	host VARCHAR(255), 
+	CONSTRAINT ck_training_runs_status CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')), 
+	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_training_runs_status ON training_runs (status);
+CREATE TABLE labels (
+	id INTEGER NOT NULL, 
+	term_id INTEGER NOT NULL, 
+	polarity VARCHAR(16), 
+	source VARCHAR(16) NOT NULL, 
+	action VARCHAR(8) NOT NULL, 
+	confidence FLOAT, 
+	p_negative FLOAT, 
+	p_neutral FLOAT, 
+	p_positive FLOAT, 
+	model_version_id INTEGER, 
+	created_at DATETIME NOT NULL, 
+	author VARCHAR(128), 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model')), 
+	CONSTRAINT ck_labels_action CHECK (action IN ('set', 'undo', 'redo')), 
+	FOREIGN KEY(term_id) REFERENCES terms (id) ON DELETE CASCADE, 
+	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_labels_model_version ON labels (model_version_id, term_id);
+CREATE INDEX ix_labels_term ON labels (term_id, id);
+CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='sentences', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
+"""
+
+SAVED_DDL = {1: V1_DDL}
+
+V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
+
+
+def make_v1_file(path: Path) -> None:
+    """A project as version 1 wrote it, with a little of everything in it."""
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DDL)
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", V1_META)
+    ts = "2025-01-02 03:04:05.000000"
+    conn.execute("INSERT INTO sentences VALUES (1, 'The soup was cold.', 'old.tsv', '', 0, ?)", (ts,))
+    conn.execute("INSERT INTO sentences VALUES (2, 'Great view.', 'old.tsv', 'x7', 1, ?)", (ts,))
+    conn.execute("INSERT INTO terms (id, sentence_id, start, \"end\", category, created_at, current_label, "
+                 "current_source) VALUES (1, 1, 4, 8, 'FOOD', ?, 'negative', 'human')", (ts,))
+    conn.execute("INSERT INTO terms (id, sentence_id, start, \"end\", category, created_at) "
+                 "VALUES (2, 2, 6, 10, '', ?)", (ts,))
+    conn.execute("INSERT INTO labels (id, term_id, polarity, source, action, created_at) "
+                 "VALUES (1, 1, 'positive', 'import', 'set', ?)", (ts,))
+    conn.execute("INSERT INTO labels (id, term_id, polarity, source, action, created_at, author) "
+                 "VALUES (2, 1, 'negative', 'human', 'set', ?, 'ann')", (ts,))
+    (path.parent / "m1").mkdir()
+    conn.execute("INSERT INTO model_versions VALUES (1, 'm1', 'two-phase', 'bundled', '{\"seed\": 1}', "
+                 "'{\"accuracy\": 0.8}', 1, ?, 1)", (ts,))
+    conn.execute("INSERT INTO training_runs VALUES (1, 'running', ?, NULL, NULL, '{}', NULL, NULL, 999999999, ?)",
+                 (ts, __import__("socket").gethostname()))
+    conn.commit()
+    conn.close()
+
+
+def schema_of(path: Path) -> set[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    conn.close()
+    return {(t, n, " ".join(s.split())) for t, n, s in rows}
+
+
+def test_every_saved_version_has_a_migration_path_to_the_current_one():
+    assert max(SAVED_DDL) == SCHEMA_VERSION, f"save the DDL of schema version {SCHEMA_VERSION} in SAVED_DDL"
+    check_migrations(__import__("core.storage.migrations", fromlist=["MIGRATIONS"]).MIGRATIONS, SCHEMA_VERSION)
+
+
+def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_path):
+    Project.create(tmp_path / "new.db").close()
+    ref = tmp_path / "ref.db"
+    conn = sqlite3.connect(ref)
+    conn.executescript(SAVED_DDL[SCHEMA_VERSION])
+    conn.close()
+    assert schema_of(tmp_path / "new.db") == schema_of(ref)
+
+
+@pytest.mark.parametrize("version", sorted(SAVED_DDL))
+def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
+    assert version == 1  # add a make_vN_file for each new version
+    path = tmp_path / "old.db"
+    make_v1_file(path)
+    with Project.open(path) as p:
+        s = p.get_sentence(1)
+        assert s.text == "The soup was cold." and s.terms[0].label is Polarity.NEGATIVE
+        assert s.terms[0].label_source == "human" and p.get_sentence(2).external_id == "x7"
+        assert [(e.source, e.author) for e in p.history(1)] == [("import", None), ("human", "ann")]
+        assert p.undo(1).polarity is Polarity.POSITIVE
+        assert p.active_model().id == 1 and p.active_model().metrics == {"accuracy": 0.8}
+        assert p.active_model().folder == str(tmp_path / "m1")
+        run = p.get_run(1)
+        assert run.status == "failed" and "interrupted" in run.error  # its process is long gone
+        assert p.count(SentenceFilter(text="soup")) == 1 and p.count(SentenceFilter("unlabeled")) == 1
+        with p.engine.connect() as conn:
+            assert read_version(conn) == SCHEMA_VERSION
+    fresh = tmp_path / "fresh.db"
+    Project.create(fresh).close()
+    assert schema_of(path) == schema_of(fresh)
+
+
+def _add_note(conn):
+    conn.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))
+
+
+def _add_colour(conn):
+    conn.execute(text("ALTER TABLE terms ADD COLUMN colour TEXT"))
+
+
+def _columns(path: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(path)
+    names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    conn.close()
+    return names
+
+
+def test_migration_steps_run_in_order_after_a_backup(tmp_path):
+    path = tmp_path / "p.db"
+    make_v1_file(path)
+    engine = connect(path)
+    steps = [Migration(2, "labels.note", _add_note), Migration(3, "terms.colour", _add_colour)]
+    assert ensure_schema(engine, create=False, migrations=steps, target=3) == 1
+    with engine.connect() as conn:
+        assert read_version(conn) == 3
+    engine.dispose()
+    assert "note" in _columns(path, "labels") and "colour" in _columns(path, "terms")
+    backup = tmp_path / "p.db.v1.bak"
+    assert "note" not in _columns(backup, "labels")
+    conn = sqlite3.connect(backup)
+    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+def test_a_failing_step_leaves_the_file_at_its_old_version(tmp_path):
+    path = tmp_path / "p.db"
+    make_v1_file(path)
+    engine = connect(path)
+
+    def broken(conn):
+        raise RuntimeError("step 3 is broken")
+
+    steps = [Migration(2, "labels.note", _add_note), Migration(3, "broken", broken)]
+    with pytest.raises(RuntimeError, match="step 3"):
+        ensure_schema(engine, create=False, migrations=steps, target=3)
+    with engine.connect() as conn:
+        assert read_version(conn) == 1
+    engine.dispose()
+    assert "note" not in _columns(path, "labels")
+    with Project.open(path) as p:  # still a good version 1 project
+        assert p.get_sentence(1).terms[0].label is Polarity.NEGATIVE
+
+
+def test_steps_must_be_consecutive():
+    with pytest.raises(RuntimeError, match="in order"):
+        check_migrations([Migration(3, "x", _add_note)], 3)
+
+
+def test_a_file_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "p.db"
+    Project.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaTooNewError, match="newer Polarity Studio"):
+        Project.open(path)
