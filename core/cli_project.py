@@ -1,0 +1,207 @@
+"""`polarity project ...`: the project store from the command line.
+
+    polarity project init PROJECT.db
+    polarity project import PROJECT.db FILE [--format F] [--lenient]
+    polarity project export PROJECT.db FILE [--format F] [--with-predictions]
+    polarity project stats PROJECT.db [--json]
+    polarity project train PROJECT.db [--engine two-phase|lora] [--dev FILE] [--json] [training options]
+    polarity project predict PROJECT.db
+    polarity project models PROJECT.db [--activate ID] [--delete ID] [--json]
+
+Handlers raise ``FormatError`` (file, line, reason) or ``StoreError``; ``core.cli.main`` prints
+them and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from core.cli_common import add_train_options, config_from_args, emit, progress_bar
+
+
+def add_project_commands(subparsers: Any) -> None:
+    project = subparsers.add_parser("project", help="work on a project file (import, export, train, ...)")
+    sub = project.add_subparsers(dest="project_command", required=True)
+
+    p = sub.add_parser("init", help="create an empty project")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import a file (all rows or none); importing it again adds nothing")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
+    p.add_argument("--lenient", action="store_true", help="skip rows whose term does not match its span")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the labels (or every term with predictions) to a file")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
+    p.add_argument("--with-predictions", action="store_true",
+                   help="every term, with the active model's prediction and probabilities")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="counts of sentences, terms, labels and models")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("train", help="train on the project's labels; the new model becomes active")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("--dev", metavar="FILE", help="labeled dev file (default: a stratified split of the labels)")
+    p.add_argument("--dev-format", help="format of --dev (default: by extension)")
+    p.add_argument("--dev-fraction", type=float, default=0.1, help="share of labels held out without --dev (0.1)")
+    p.add_argument("--json", action="store_true")
+    add_train_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="store the active model's predictions for unlabeled terms")
+    p.add_argument("project", metavar="PROJECT.db")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("models", help="list model versions; activate (roll back) or delete one")
+    p.add_argument("project", metavar="PROJECT.db")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--activate", type=int, metavar="ID")
+    g.add_argument("--delete", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+
+
+def _open(path: str) -> Any:
+    from core.storage import Project
+
+    return Project.open(path)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from core.storage import SCHEMA_VERSION, Project
+
+    with Project.create(args.project) as project:
+        data = {"project": project.location, "schema_version": SCHEMA_VERSION}
+    emit(data, args.json, lambda d: f"created {d['project']} (schema {d['schema_version']})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        report = project.import_file(args.file, args.format, lenient=args.lenient)
+    if not args.json:
+        for warning in report.warnings:
+            print(f"polarity: warning: {warning}", file=sys.stderr)
+    emit(asdict(report), args.json, _import_text)
+    return 0
+
+
+def _import_text(d: dict[str, Any]) -> str:
+    text = (f"imported {d['rows']} rows ({d['format']}): {d['sentences_added']} new sentences, "
+            f"{d['terms_added']} new terms, {d['labels_added']} labels")
+    skipped = [f"{d[k]} {name}" for k, name in (("skipped_conflict", "'conflict' rows"),
+                                                ("skipped_mismatch", "rows whose term does not match its span"),
+                                                ("duplicates", "repeated rows"),
+                                                ("kept_human", "labels kept as a person set them"))
+               if d[k]]
+    return text + (f"; {', '.join(skipped)}" if skipped else "")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        n = project.export_file(args.file, args.format, with_predictions=args.with_predictions)
+    emit({"file": args.file, "rows": n}, args.json, lambda d: f"wrote {d['rows']} rows to {d['file']}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        data = project.stats().as_dict()
+    emit(data, args.json, _stats_text)
+    return 0
+
+
+def _stats_text(d: dict[str, Any]) -> str:
+    per = ", ".join(f"{k} {v}" for k, v in d["per_label"].items())
+    active = f"model {d['active_model']} active" if d["active_model"] is not None else "no active model"
+    return (f"{d['sentences']} sentences, {d['terms']} terms, {d['labeled']} labeled ({per}); "
+            f"{d['models']} models, {active}")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.storage import Project
+    from core.storage.training import train_project
+
+    cfg = config_from_args(args)
+    Project.open(args.project).close()  # a missing or foreign file fails here, before torch loads
+    with progress_bar(not args.json) as on_progress:
+        run, version = train_project(args.project, cfg, dev_file=args.dev, dev_format=args.dev_format,
+                                     dev_fraction=args.dev_fraction, on_progress=on_progress)
+    data = {"run": _plain(asdict(run)), "model": _plain(asdict(version)) if version else None}
+    emit(data, args.json, _train_text)
+    return 0 if run.status == "succeeded" else 1
+
+
+def _train_text(d: dict[str, Any]) -> str:
+    run, model = d["run"], d["model"]
+    if model is None:
+        return f"run {run['id']} {run['status']}"
+    m = model["metrics"]
+    score = (f"dev accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}" if "accuracy" in m
+             else "no dev set")
+    prev = m.get("previous") or {}
+    if "accuracy" in prev:
+        score += f" (previous model {prev['model_version_id']}: {prev['accuracy']:.3f})"
+    return f"model {model['id']} trained on {m.get('n_train')} terms and active: {score}; folder {model['folder']}"
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from core.storage.training import predict_project
+
+    _open(args.project).close()
+    with progress_bar(not args.json, unit="term") as on_progress:
+        n = predict_project(args.project, batch_size=args.batch_size, device=args.device, on_progress=on_progress)
+    emit({"predicted": n}, args.json, lambda d: f"stored predictions for {d['predicted']} unlabeled terms")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.activate is not None:
+            project.activate(args.activate)
+        if args.delete is not None:
+            project.delete_model(args.delete)
+        models = [_plain(asdict(m)) for m in project.models()]
+    emit({"models": models}, args.json, _models_text)
+    return 0
+
+
+def _models_text(d: dict[str, Any]) -> str:
+    if not d["models"]:
+        return "no models yet"
+    lines = []
+    for m in d["models"]:
+        acc = m["metrics"].get("accuracy")
+        score = f"acc {acc:.3f}" if isinstance(acc, (int, float)) else "no dev score"
+        lines.append(f"{'*' if m['active'] else ' '} {m['id']:>3}  {m['created_at'][:19]}  {m['engine']:<9}  "
+                     f"{m['n_labels']:>6} labels  {score}  {m['folder']}")
+    return "\n".join(lines)
+
+
+def _plain(data: Any) -> Any:
+    """Datetimes to ISO strings, recursively, for JSON."""
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_plain(v) for v in data]
+    if isinstance(data, datetime):
+        return data.isoformat(timespec="seconds")
+    return data
