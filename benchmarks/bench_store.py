@@ -115,6 +115,7 @@ def main() -> int:
             "labeled": SentenceFilter("labeled"),
             "disagree": SentenceFilter("disagree"),
             "least_confident": SentenceFilter("least_confident"),
+            "least_confident_negative": SentenceFilter("least_confident", label=Polarity.NEGATIVE),
             "label_neutral": SentenceFilter("labeled", label=Polarity.NEUTRAL),
             "text_common": SentenceFilter("all", text="food"),
             "text_rare": SentenceFilter("all", text="tortelini"),

@@ -22,7 +22,7 @@ from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
-from core.storage.schema import Label, Sentence, Term, utcnow
+from core.storage.schema import Label, Sentence, Term, refresh_uncertainty, utcnow
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
@@ -129,6 +129,7 @@ class ImportExportMixin(StoreBase):
             if updates:
                 conn.execute(update(Term).where(Term.id == bindparam("tid")).values(
                     current_label=bindparam("cl"), current_source=bindparam("cs")), updates)
+                refresh_uncertainty(conn, [k[0] for k, t in terms.items() if len(t) > 3])
             if events:
                 insert_rows(conn, Label.__table__, [{"term_id": terms[k][0], "polarity": p, "source": "import",
                                               "action": "set", "created_at": now} for k, p in events])

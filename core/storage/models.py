@@ -21,7 +21,7 @@ from core.storage.base import StoreBase, run_record
 from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import RUN_STATUSES, ModelVersionRecord, TrainingRunRecord
-from core.storage.schema import Label, ModelVersion, Term, TrainingRun, utcnow
+from core.storage.schema import Label, ModelVersion, Term, TrainingRun, refresh_uncertainty, utcnow
 
 _live_lock = threading.Lock()
 _LIVE_RUNS: set[tuple[str, int]] = set()  # (project location, run id) running in this process
@@ -137,6 +137,7 @@ class ModelsMixin(StoreBase):
             newest[r.term_id] = r
         self._write_cache(s, [{"tid": t, "pl": r.polarity, "pc": r.confidence, "pn": r.p_negative,
                                "pu": r.p_neutral, "pp": r.p_positive} for t, r in newest.items()])
+        refresh_uncertainty(s.connection())
 
     @staticmethod
     def _write_cache(s: Any, rows: list[dict[str, Any]]) -> None:
@@ -167,6 +168,13 @@ class ModelsMixin(StoreBase):
                 insert_rows(s.connection(), Label.__table__, rows)
                 if row.active:
                     self._write_cache(s, cache)
+                    term_ids = sorted({c["tid"] for c in cache})
+                    if len(term_ids) > 5000:  # one pass over all sentences is cheaper than many lookups
+                        refresh_uncertainty(s.connection())
+                    else:
+                        for i in range(0, len(term_ids), 500):
+                            refresh_uncertainty(s.connection(), select(Term.sentence_id).where(
+                                Term.id.in_(term_ids[i:i + 500])))
         return len(rows)
 
     # -- training runs -----------------------------------------------------------------------------

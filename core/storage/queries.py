@@ -55,8 +55,10 @@ class QueryMixin(StoreBase):
         """How many sentences match ``filter``."""
         f = filter or SentenceFilter()
         with self._read() as s:
-            if term_condition(f) is None and not f.text.strip():
-                return int(s.scalar(select(func.count()).select_from(Sentence)) or 0)
+            if term_condition(f) is None:
+                text_ids = self._text_ids(s, f)
+                source = Sentence if text_ids is None else text_ids.subquery()  # text only: count the index
+                return int(s.scalar(select(func.count()).select_from(source)) or 0)
             inner = self._select_ids(s, f).order_by(None).subquery()
             return int(s.scalar(select(func.count()).select_from(inner)) or 0)
 
@@ -84,8 +86,18 @@ class QueryMixin(StoreBase):
         return query.order_by(Term.sentence_id)
 
     def _least_confident_ids(self, s: Any, f: SentenceFilter, offset: int, limit: int) -> list[int]:
-        """Walk unlabeled predicted terms from the least confident up; a sentence counts at its first
-        (= least confident) term. Reads offset + limit sentences' worth of index, no sort."""
+        """Sentences by their least confident unlabeled term (cached on the sentence: an index walk).
+
+        With a label the cache does not apply: walk those terms from the least confident up; a
+        sentence counts at its first (= least confident) term.
+        """
+        if f.label is None:
+            query = select(Sentence.id).where(Sentence.min_confidence.is_not(None))
+            text_ids = self._text_ids(s, f)
+            if text_ids is not None:
+                query = query.where(Sentence.id.in_(text_ids))
+            query = query.order_by(Sentence.min_confidence, Sentence.id).offset(offset).limit(limit)
+            return list(s.scalars(query))
         query = select(Term.sentence_id).where(term_condition(f)).order_by(  # type: ignore[arg-type]
             Term.pred_confidence, Term.sentence_id)
         text_ids = self._text_ids(s, f)
@@ -93,7 +105,7 @@ class QueryMixin(StoreBase):
             query = query.where(Term.sentence_id.in_(text_ids))
         seen: set[int] = set()
         ids: list[int] = []
-        result = s.execute(query.execution_options(yield_per=4096))
+        result = s.execute(query.execution_options(yield_per=min(4096, max(256, 2 * (offset + limit)))))
         try:
             for (sid,) in result:
                 if sid in seen:

@@ -24,7 +24,7 @@ from core.storage.migrations import ensure_schema
 from core.storage.models import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
-from core.storage.schema import Label, Sentence, Setting, Term, utcnow
+from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, utcnow
 
 EDIT_SOURCES = ("human", "import")
 
@@ -233,6 +233,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
         term.current_label = value
         term.current_source = source
         s.flush()
+        refresh_uncertainty(s.connection(), [term.sentence_id])
         return label_event(row)
 
 

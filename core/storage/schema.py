@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, and_, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, and_, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -71,6 +71,9 @@ class Sentence(Base):
     # Order of first appearance inside its source file.
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Cache: the lowest prediction confidence among its unlabeled terms (None: no such term), so
+    # the "least confident" page is an index walk. Kept by ``refresh_uncertainty``.
+    min_confidence: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class Term(Base):
@@ -113,6 +116,21 @@ def _partial(name: str, where: Any, *columns: Any) -> Index:
     return Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
+def refresh_uncertainty(conn: Any, sentence_ids: Any = None) -> None:
+    """Recompute ``sentences.min_confidence`` for these sentence ids (a list, or a select of them),
+    or for every sentence when None. Call it in the transaction that changed labels or predictions."""
+    lowest = select(func.min(Term.pred_confidence)).where(Term.sentence_id == Sentence.id, UNCERTAIN)
+    statement = update(Sentence).values(min_confidence=lowest.scalar_subquery())
+    if sentence_ids is None:
+        conn.execute(statement)
+    elif isinstance(sentence_ids, (list, tuple, set)):
+        ids = sorted(set(sentence_ids))
+        for i in range(0, len(ids), 500):
+            conn.execute(statement.where(Sentence.id.in_(ids[i:i + 500])))
+    else:
+        conn.execute(statement.where(Sentence.id.in_(sentence_ids)))
+
+
 # "labeled" in sentence order; one label (and counts per label) by label.
 _partial("ix_terms_labeled", LABELED, Term.sentence_id, Term.current_label)
 _partial("ix_terms_by_label", LABELED, Term.current_label, Term.sentence_id)
@@ -121,11 +139,14 @@ _partial("ix_terms_unlabeled", UNLABELED, Term.sentence_id, Term.current_label)
 _partial("ix_terms_unlabeled_pred", UNLABELED, Term.pred_label, Term.sentence_id, Term.current_label)
 # "disagree" in sentence order.
 _partial("ix_terms_disagree", DISAGREES, Term.sentence_id, Term.current_label, Term.pred_label)
-# "least_confident": counted in sentence order, paged in confidence order.
+# "least_confident": sentences by their cached lowest confidence; with a label, terms are walked
+# in confidence order (and counted in sentence order).
+Index("ix_sentences_uncertain", Sentence.min_confidence, Sentence.id,
+      sqlite_where=Sentence.min_confidence.is_not(None), postgresql_where=Sentence.min_confidence.is_not(None))
 _partial("ix_terms_uncertain", UNCERTAIN, Term.sentence_id, Term.current_label, Term.pred_confidence,
          Term.pred_label)
-_partial("ix_terms_uncertain_order", UNCERTAIN, Term.pred_confidence, Term.sentence_id, Term.current_label,
-         Term.pred_label)
+_partial("ix_terms_uncertain_order", UNCERTAIN, Term.pred_label, Term.pred_confidence, Term.sentence_id,
+         Term.current_label)
 
 
 class Label(Base):

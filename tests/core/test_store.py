@@ -143,6 +143,24 @@ def test_undo_of_a_clear_restores_the_label(project):
     assert project.get_term(tid).label is POS
 
 
+def assert_caches_consistent(project: Project) -> None:
+    """The cached columns equal what the history says (labels, predictions, lowest confidence)."""
+    with project.engine.connect() as conn:
+        bad = conn.exec_driver_sql("""
+            SELECT s.id FROM sentences s WHERE s.min_confidence IS NOT
+                (SELECT min(t.pred_confidence) FROM terms t
+                 WHERE t.sentence_id = s.id AND t.current_label IS NULL AND t.pred_confidence IS NOT NULL)
+            UNION ALL
+            SELECT t.id FROM terms t WHERE t.current_label IS NOT
+                (SELECT polarity FROM labels l WHERE l.term_id = t.id AND l.source != 'model' ORDER BY l.id DESC LIMIT 1)
+            UNION ALL
+            SELECT t.id FROM terms t WHERE t.pred_confidence IS NOT
+                (SELECT confidence FROM labels l JOIN model_versions m ON m.id = l.model_version_id
+                 WHERE l.term_id = t.id AND l.source = 'model' AND m.active ORDER BY l.id DESC LIMIT 1)
+            """).all()
+    assert bad == []
+
+
 def _predict(project: Project, labels: dict[str, tuple[Polarity, float]], tmp_path: Path, activate=True):
     folder = tmp_path / "models" / f"m{len(project.models())}"
     folder.mkdir(parents=True)
@@ -179,9 +197,17 @@ def test_filters_pages_and_counts(project, tmp_path):
     assert texts(SentenceFilter("all", text="100%")) == []  # LIKE wildcards are literal
     assert texts(SentenceFilter("unlabeled", text="hour")) == ["battery"]
     assert texts(SentenceFilter("least_confident", text="terrace")) == ["terrace"]
+    assert texts(SentenceFilter("least_confident", label=POS)) == ["terrace"]  # walks terms, not the cache
+    assert texts(SentenceFilter("least_confident", label=NEG), 0, 1) == ["battery"]
     for f in [SentenceFilter(k) for k in ("all", "unlabeled", "labeled", "disagree", "least_confident")] + [
             SentenceFilter("all", text="the"), SentenceFilter("labeled", label=POS)]:
         assert project.count(f) == len(project.page(f, 0, 100)), f
+    assert_caches_consistent(project)
+    project.set_label(term_id(project, "battery"), POS)  # the least confident term gets a label
+    assert texts(SentenceFilter("least_confident")) == ["terrace"]
+    project.undo(term_id(project, "battery"))
+    assert texts(SentenceFilter("least_confident")) == ["battery", "terrace"]
+    assert_caches_consistent(project)
     with pytest.raises(ValueError, match="unknown filter"):
         SentenceFilter("weird")  # type: ignore[arg-type]
 
@@ -198,6 +224,7 @@ def test_page_terms_carry_prediction_of_the_active_model_only(project, tmp_path)
     assert project.get_term(t.id).predicted is POS
     project.activate(other.id - 1)  # roll back: the old predictions come back
     assert project.get_term(t.id).predicted is NEG
+    assert_caches_consistent(project)
     project.set_label(t.id, POS)
     assert project.get_term(t.id).disagrees
     assert project.count(SentenceFilter("disagree")) == 1

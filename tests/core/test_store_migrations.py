@@ -36,9 +36,11 @@ CREATE TABLE sentences (
 	external_id VARCHAR(256) NOT NULL, 
 	position INTEGER NOT NULL, 
 	created_at DATETIME NOT NULL, 
+	min_confidence FLOAT, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_sentences_text_external_id UNIQUE (text, external_id)
 );
+CREATE INDEX ix_sentences_uncertain ON sentences (min_confidence, id) WHERE min_confidence IS NOT NULL;
 CREATE TABLE model_versions (
 	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
 	folder VARCHAR(1024) NOT NULL, 
@@ -71,12 +73,12 @@ CREATE TABLE terms (
 	CONSTRAINT ck_terms_span CHECK ("start" >= 0 AND "end" > "start"), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
 );
-CREATE INDEX ix_terms_uncertain_order ON terms (pred_confidence, sentence_id, current_label, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
-CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
 CREATE INDEX ix_terms_unlabeled ON terms (sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_uncertain_order ON terms (pred_label, pred_confidence, sentence_id, current_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
 CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE current_label IS NULL;
 CREATE INDEX ix_terms_uncertain ON terms (sentence_id, current_label, pred_confidence, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
-CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL;
 CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label;
 CREATE TABLE training_runs (
 	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
@@ -131,8 +133,8 @@ def make_v1_file(path: Path) -> None:
     conn.executescript(V1_DDL)
     conn.executemany("INSERT INTO meta VALUES (?, ?)", V1_META)
     ts = "2025-01-02 03:04:05.000000"
-    conn.execute("INSERT INTO sentences VALUES (1, 'The soup was cold.', 'old.tsv', '', 0, ?)", (ts,))
-    conn.execute("INSERT INTO sentences VALUES (2, 'Great view.', 'old.tsv', 'x7', 1, ?)", (ts,))
+    conn.execute("INSERT INTO sentences VALUES (1, 'The soup was cold.', 'old.tsv', '', 0, ?, NULL)", (ts,))
+    conn.execute("INSERT INTO sentences VALUES (2, 'Great view.', 'old.tsv', 'x7', 1, ?, NULL)", (ts,))
     conn.execute("INSERT INTO terms (id, sentence_id, start, \"end\", category, created_at, current_label, "
                  "current_source) VALUES (1, 1, 4, 8, 'FOOD', ?, 'negative', 'human')", (ts,))
     conn.execute("INSERT INTO terms (id, sentence_id, start, \"end\", category, created_at) "
