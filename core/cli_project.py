@@ -145,6 +145,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     with progress_bar(not args.json) as on_progress:
         run, version = train_project(args.project, cfg, dev_file=args.dev, dev_format=args.dev_format,
                                      dev_fraction=args.dev_fraction, on_progress=on_progress)
+    if run is None:  # a non-zero rank under torchrun: rank 0 records and reports
+        return 0
     data = {"run": _plain(asdict(run)), "model": _plain(asdict(version)) if version else None}
     emit(data, args.json, _train_text)
     return 0 if run.status == "succeeded" else 1

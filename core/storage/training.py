@@ -37,6 +37,11 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
         from core.formats import read_examples
 
         dev_examples = read_examples(dev_file, dev_format, require_labels=True).examples
+    from core.ml.distributed import is_main_process
+
+    if not is_main_process():
+        _train_as_worker_rank(project, cfg, dev_examples, dev_fraction, should_stop)
+        return None, None  # type: ignore[return-value]
     with Project.open(project) as store:
         run = store.start_run({"train": cfg.to_dict(), "dev_file": str(dev_file) if dev_file else None,
                                "dev_fraction": None if dev_file else dev_fraction})
@@ -72,6 +77,23 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
             _discard(store, folder)
             store.finish_run(run.id, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def _train_as_worker_rank(project: str | Path, cfg: Any, dev_examples: list[Any] | None, dev_fraction: float,
+                          should_stop: Callable[[], bool] | None) -> None:
+    """A non-zero rank under torchrun: the same snapshot and split as rank 0, its share of the
+    batches, and no writes at all (rank 0 records the run and registers the model)."""
+    from core.ml.train import train
+
+    with Project.open(project, recover_runs=False) as store:
+        snapshot = store.labeled_examples()
+    if len(snapshot) < MIN_LABELS:
+        return
+    if dev_examples is not None:
+        train_set, dev_set = snapshot, dev_examples
+    else:
+        train_set, dev_set = stratified_split(snapshot, dev_fraction, cfg.seed)
+    train(cfg, train_set, dev_set or None, should_stop=should_stop)
 
 
 def _score_previous(previous: ModelVersionRecord, dev_set: list[Any], device: str) -> dict[str, Any]:

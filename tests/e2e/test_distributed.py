@@ -47,3 +47,22 @@ def test_two_process_gloo_run_matches_single_process(tiny_base_model, small_tsv,
     scored = json.loads(capsys.readouterr().out)
     assert scored["accuracy"] == pytest.approx(ddp["dev_accuracy"], abs=1e-6)
     assert abs(scored["accuracy"] - single["dev_accuracy"]) <= 0.1
+
+
+def test_project_train_under_torchrun_registers_one_model(tiny_base_model, small_tsv, tmp_path, capsys):
+    db = tmp_path / "p.db"
+    assert main(["project", "init", str(db)]) == 0
+    assert main(["project", "import", str(db), str(small_tsv)]) == 0
+    capsys.readouterr()
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([_torchrun(), "--standalone", "--nproc_per_node=2", "-m", "core.cli", "project", "train",
+                           str(db), "--base-model", str(tiny_base_model), "--dev", str(small_tsv), *TRAIN_ARGS],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len([line for line in proc.stdout.splitlines() if line.startswith("{")]) == 1
+    from core.storage import Project
+
+    with Project.open(db) as project:
+        assert len(project.models()) == 1 and project.active_model() is not None
+        assert [r.status for r in project.runs()] == ["succeeded"]
+        assert project.active_model().config["seed"] == 1
