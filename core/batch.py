@@ -1,7 +1,8 @@
 """Batch prediction of a whole file: any supported format in, JSONL with probabilities out.
 
-Terms are predicted in chunks and written as they come, to a temporary file renamed at the
-end, so a failure leaves no half-written output.
+The input is streamed (tsv and jsonl are parsed line by line), terms are predicted in chunks
+and written as they come to a temporary file renamed at the end: memory stays flat whatever
+the file size, and a failure (a bad line far down the file) leaves no half-written output.
 """
 
 from __future__ import annotations
@@ -44,10 +45,14 @@ def chunks(items: Iterable[TermExample], size: int) -> Iterator[list[TermExample
 
 def predict_file(model: Any, input_path: str, output_path: str, *, fmt: str | None = None, batch_size: int = 32,
                  on_progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-    from core.formats import read_examples
+    """Stream ``input_path`` through the model into JSONL at ``output_path``, in constant memory."""
+    from core.formats import detect_format
+    from core.formats.stream import count_lines, iter_examples
 
-    examples = read_examples(input_path, fmt).examples
-    return predict_stream(model, examples, len(examples), output_path, batch_size=batch_size, on_progress=on_progress)
+    name = detect_format(input_path, fmt)
+    total = count_lines(input_path) if name in ("tsv", "jsonl") else None
+    return predict_stream(model, iter_examples(input_path, name), total, output_path, batch_size=batch_size,
+                          on_progress=on_progress)
 
 
 def predict_stream(model: Any, examples: Iterable[TermExample], total: int | None, output_path: str, *,

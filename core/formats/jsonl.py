@@ -17,15 +17,19 @@ from core.formats.errors import FormatError
 
 def read(path: str, data: bytes, rows: Collector) -> None:
     for number, line in enumerate(split_lines(decode_text(path, data)), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FormatError(path, number, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
-        _add(path, number, obj, rows)
+        if line.strip():
+            read_line(path, number, line, rows)
+
+
+def read_line(path: str, number: int, line: str, rows: Collector) -> None:
+    """Parse one non-blank line (also used by the streaming reader)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise FormatError(path, number, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
+    _add(path, number, obj, rows)
 
 
 def _text_field(path: str, number: int, obj: dict[str, Any], key: str) -> str | None:

@@ -26,17 +26,21 @@ def looks_like_tsv(first_line: str) -> bool:
 
 def read(path: str, data: bytes, rows: Collector) -> None:
     for number, line in enumerate(split_lines(decode_text(path, data)), 1):
-        if not line.strip():
-            continue  # blank lines (a trailing newline, a gap) carry nothing
-        fields = line.split("\t")
-        if len(fields) != COLUMNS:
-            raise FormatError(path, number, f"expected {COLUMNS} tab-separated columns "
-                              f"(polarity, category, term, start:end, sentence), got {len(fields)}")
-        label, category, term, offsets, sentence = fields
-        match = _OFFSETS.fullmatch(offsets)
-        if match is None:
-            raise FormatError(path, number, f"bad offsets {offsets!r} (expected start:end, e.g. 4:9)")
-        rows.add(number, sentence, int(match[1]), int(match[2]), label, category, term)
+        if line.strip():  # blank lines (a trailing newline, a gap) carry nothing
+            read_line(path, number, line, rows)
+
+
+def read_line(path: str, number: int, line: str, rows: Collector) -> None:
+    """Parse one non-blank line (also used by the streaming reader)."""
+    fields = line.split("\t")
+    if len(fields) != COLUMNS:
+        raise FormatError(path, number, f"expected {COLUMNS} tab-separated columns "
+                          f"(polarity, category, term, start:end, sentence), got {len(fields)}")
+    label, category, term, offsets, sentence = fields
+    match = _OFFSETS.fullmatch(offsets)
+    if match is None:
+        raise FormatError(path, number, f"bad offsets {offsets!r} (expected start:end, e.g. 4:9)")
+    rows.add(number, sentence, int(match[1]), int(match[2]), label, category, term)
 
 
 def write(path: str, examples: Sequence[TermExample],
