@@ -1,0 +1,77 @@
+"""Where the app keeps its things: the data folder, the settings, the starter model.
+
+One small value passed to the window and the controllers instead of globals, so tests (and
+``--data-dir`` / ``--settings``) point everything at a temporary folder and never touch the
+person's real settings or projects.
+
+Environment overrides (read only by ``AppContext.from_environment``):
+``POLARITY_STUDIO_HOME`` (data folder), ``POLARITY_STUDIO_SETTINGS`` (an ini file),
+``POLARITY_STUDIO_STARTER`` (a model folder used instead of the bundled starter model).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+
+from app.settings import Settings
+from core.paths import starter_model_dir
+
+HOME_ENV = "POLARITY_STUDIO_HOME"
+SETTINGS_ENV = "POLARITY_STUDIO_SETTINGS"
+STARTER_ENV = "POLARITY_STUDIO_STARTER"
+DEMO_NAME = "Demo project.db"
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    settings: Settings
+    starter_model: Path | None  # None: no starter model shipped (the person retrains first)
+
+    @classmethod
+    def create(cls, data_dir: str | Path, settings: Settings | str | Path | None = None,
+               starter_model: str | Path | None | bool = True) -> "AppContext":
+        """``settings``: a Settings, an ini path, or None (the user's QSettings).
+        ``starter_model``: a folder, True (the bundled one if present) or None/False (none)."""
+        folder = Path(data_dir).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        if settings is None or isinstance(settings, Settings):
+            typed = settings or Settings()
+        else:
+            typed = Settings(QSettings(str(settings), QSettings.IniFormat))
+        if starter_model is True:
+            starter = starter_model_dir()
+        elif starter_model:
+            starter = Path(starter_model)  # type: ignore[arg-type]
+        else:
+            starter = None
+        if starter is not None and not (starter / "model.json").is_file():
+            starter = None
+        return cls(folder, typed, starter)
+
+    @classmethod
+    def from_environment(cls, data_dir: str | None = None, settings_path: str | None = None) -> "AppContext":
+        """Arguments first, then the environment, then the platform's standard places."""
+        home = data_dir or os.environ.get(HOME_ENV) or default_data_dir()
+        ini = settings_path or os.environ.get(SETTINGS_ENV) or None
+        starter: str | bool = os.environ.get(STARTER_ENV) or True
+        return cls.create(home, ini, starter)
+
+    @property
+    def demo_project(self) -> Path:
+        return self.data_dir / DEMO_NAME
+
+    @property
+    def projects_dir(self) -> Path:
+        """Where New project proposes to save."""
+        return self.data_dir
+
+
+def default_data_dir() -> Path:
+    """QStandardPaths.AppDataLocation (needs the application and organization names set)."""
+    location = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+    return Path(location) if location else Path.home() / ".polarity-studio"
