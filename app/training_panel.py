@@ -1,0 +1,175 @@
+"""The Training tab: start / cancel, live progress with phase, epoch and elapsed time, the curve,
+and at the end the new model beside the previous one with Keep / Roll back. Layout only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from app.charts import ConfusionMatrixChart, TrainingCurveChart
+
+_PHASE = re.compile(r"phase (\d)/(\d)")
+_EPOCH = re.compile(r"epoch (\d+)/(\d+)")
+
+
+def describe_progress(message: str) -> str:
+    """A progress message from core ("phase 1/2 · epoch 1/3 · loss 0.41") made readable."""
+    text = message.strip()
+    if not text:
+        return ""
+    if text.startswith("phase 1/2"):
+        text = text.replace("phase 1/2", "Fine-tuning", 1)
+    elif text.startswith("phase 2/2"):
+        text = text.replace("phase 2/2", "Training the head", 1)
+    return text[0].upper() + text[1:]
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def pct(value: Any) -> str:
+    return f"{float(value) * 100:.1f} %" if isinstance(value, (int, float)) else "—"
+
+
+class TrainingPanel(QWidget):
+    retrainClicked = Signal()
+    cancelClicked = Signal()
+    keepClicked = Signal()
+    rollbackClicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 12)
+        outer.setSpacing(10)
+
+        row = QHBoxLayout()
+        self.retrain_button = QPushButton("Retrain from my labels")
+        self.retrain_button.setProperty("primary", True)
+        self.retrain_button.setToolTip("Train a new model version from the current labels (Ctrl+R)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop training; the current model stays (Esc)")
+        self.cancel_button.setEnabled(False)
+        row.addWidget(self.retrain_button, 1)
+        row.addWidget(self.cancel_button)
+        outer.addLayout(row)
+
+        self.phase_label = QLabel("Labels are read once at the start: keep labeling while it trains.")
+        self.phase_label.setProperty("muted", True)
+        self.phase_label.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.elapsed_label = QLabel("")
+        self.elapsed_label.setProperty("muted", True)
+        status = QHBoxLayout()
+        status.addWidget(self.phase_label, 1)
+        status.addWidget(self.elapsed_label)
+        outer.addLayout(status)
+        outer.addWidget(self.progress)
+
+        self.curve = TrainingCurveChart()
+        self.curve.setMinimumHeight(190)
+        outer.addWidget(self.curve, 2)
+
+        self.result_box = QGroupBox("New model")
+        box = QVBoxLayout(self.result_box)
+        self.result_title = QLabel("")
+        self.result_title.setWordWrap(True)
+        box.addWidget(self.result_title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        self._cells: dict[tuple[str, str], QLabel] = {}
+        for c, head in enumerate(("", "New", "Previous")):
+            h = QLabel(head)
+            h.setProperty("muted", True)
+            grid.addWidget(h, 0, c)
+        for r, (key, name) in enumerate((("accuracy", "Dev accuracy"), ("macro_f1", "Macro-F1")), start=1):
+            grid.addWidget(QLabel(name), r, 0)
+            for c, which in enumerate(("new", "previous"), start=1):
+                cell = QLabel("—")
+                cell.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                grid.addWidget(cell, r, c)
+                self._cells[(which, key)] = cell
+        box.addLayout(grid)
+        self.confusion = ConfusionMatrixChart()
+        self.confusion.setMinimumHeight(200)
+        box.addWidget(self.confusion, 1)
+        choice = QHBoxLayout()
+        self.keep_button = QPushButton("Keep new model")
+        self.keep_button.setProperty("primary", True)
+        self.rollback_button = QPushButton("Roll back")
+        choice.addWidget(self.keep_button, 1)
+        choice.addWidget(self.rollback_button, 1)
+        box.addLayout(choice)
+        self.result_box.setVisible(False)
+        outer.addWidget(self.result_box, 3)
+        outer.addStretch(0)
+
+        self.retrain_button.clicked.connect(self.retrainClicked)
+        self.cancel_button.clicked.connect(self.cancelClicked)
+        self.keep_button.clicked.connect(self.keepClicked)
+        self.rollback_button.clicked.connect(self.rollbackClicked)
+
+    # ---- states ------------------------------------------------------------------------------
+    def show_running(self) -> None:
+        self.retrain_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel")
+        self.result_box.setVisible(False)
+        self.curve.clear()
+        self.progress.setRange(0, 0)  # busy until the first step says how many there are
+        self.phase_label.setText("Starting: reading the labels and loading the base encoder…")
+        self.elapsed_label.setText("0:00")
+
+    def show_progress(self, step: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(step, total))
+        text = describe_progress(message)
+        if text:
+            self.phase_label.setText(text)
+
+    def show_elapsed(self, seconds: float) -> None:
+        self.elapsed_label.setText(format_elapsed(seconds))
+
+    def show_cancelling(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+        self.phase_label.setText("Cancelling: stopping after the current batch…")
+
+    def show_idle(self, message: str) -> None:
+        self.retrain_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.phase_label.setText(message)
+
+    def show_result(self, title: str, new: dict[str, Any], previous: dict[str, Any] | None,
+                    confusion: list[list[int]] | None, can_roll_back: bool, rollback_text: str) -> None:
+        self.show_idle("Training finished.")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.result_title.setText(title)
+        for key in ("accuracy", "macro_f1"):
+            self._cells[("new", key)].setText(pct(new.get(key)))
+            self._cells[("previous", key)].setText(pct((previous or {}).get(key)))
+        if confusion:
+            self.confusion.set_matrix(confusion)
+        self.confusion.setVisible(bool(confusion))
+        self.keep_button.setEnabled(True)
+        self.rollback_button.setEnabled(can_roll_back)
+        self.rollback_button.setText(rollback_text)
+        self.result_box.setVisible(True)
+
+    def metric_text(self, which: str, key: str) -> str:
+        return self._cells[(which, key)].text()
