@@ -1,0 +1,294 @@
+"""The top controller: projects (new, open, recent, first-run demo), import / export, settings,
+help, the status bar counts, and an orderly shutdown. It builds the three focused controllers
+(labeling, model, training) and the predictor, and wires its own signals in ``_connect_callbacks``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog
+
+from app.context import AppContext
+from app.demo import create_project, ensure_demo_project
+from app.dialogs import (ExportDialog, HelpDialog, ask_import_file, new_project_dialog, open_project_dialog,
+                         show_error, show_info)
+from app.labeling import LabelingController
+from app.main_window import MainWindow
+from app.model_controller import ModelController
+from app.predictor import PredictionService
+from app.settings import Key
+from app.settings_dialog import SettingsDialog
+from app.state import AppState
+from app.training_controller import TrainingController
+from app.workers import Worker, start_worker, stop_and_wait
+
+log = logging.getLogger(__name__)
+
+
+def _import_job(project: str, path: str, fmt: str | None, *, on_progress: Any, should_stop: Any) -> Any:
+    """Worker function: its own connection; the store imports all rows or none."""
+    from core.storage import Project
+
+    on_progress(0, 1, f"reading {Path(path).name}")
+    with Project.open(project, recover_runs=False) as store:
+        return store.import_file(path, fmt)
+
+
+def _export_job(project: str, path: str, fmt: str | None, with_predictions: bool, *, on_progress: Any,
+                should_stop: Any) -> int:
+    from core.storage import Project
+
+    with Project.open(project, recover_runs=False) as store:
+        return store.export_file(path, fmt, with_predictions=with_predictions)
+
+
+class AppController(QObject):
+    importDone = Signal(object)   # ImportReport, or None when it failed
+    exportDone = Signal(object)   # rows written, or None when it failed
+
+    def __init__(self, window: MainWindow, ctx: AppContext) -> None:
+        super().__init__(window)
+        self.w, self.ctx = window, ctx
+        self.state = AppState(ctx, self)
+        self.predictor = PredictionService(self)
+        self.labeling = LabelingController(window, self.state, self.predictor)
+        self.models = ModelController(window, self.state, self.predictor)
+        self.training = TrainingController(window, self.state)
+        self._io: tuple[Any, Worker] | None = None
+        self._help: HelpDialog | None = None
+        window.close_guard = self.shutdown
+        self._connect_callbacks()
+        self._rebuild_recent()
+        self._sync_actions()
+
+    def _connect_callbacks(self) -> None:
+        a = self.w.actions
+        a["new_project"].triggered.connect(self.new_project)
+        a["open_project"].triggered.connect(self.open_project)
+        a["import"].triggered.connect(self.import_dialog)
+        a["export"].triggered.connect(self.export_dialog)
+        a["quit"].triggered.connect(self.w.close)
+        a["settings"].triggered.connect(self.settings_dialog)
+        a["help"].triggered.connect(self.show_help)
+        self.w.recent_menu.triggered.connect(self._open_recent)
+        self.state.projectChanged.connect(self._on_project_changed)
+        self.state.labelsChanged.connect(self.refresh_counts)
+        self.state.datasetChanged.connect(self.refresh_counts)
+
+    # ---- projects --------------------------------------------------------------------------------
+    def start(self, project: str | Path | None = None) -> None:
+        """Open ``project``, else the last one, else the demo (made on first run)."""
+        last = self.ctx.settings.get(Key.LAST_PROJECT)
+        if project is not None:
+            self.open_path(project)
+        elif last and Path(last).is_file():
+            self.open_path(last)
+        else:
+            self.open_demo()
+
+    def open_demo(self) -> bool:
+        try:
+            ensure_demo_project(self.ctx.demo_project, self.ctx.starter_model)
+        except Exception as exc:  # noqa: BLE001 - a broken data folder must not stop the app
+            log.exception("demo project could not be made")
+            show_error(self.w, "The demo project could not be made", exc)
+            return False
+        return self.open_path(self.ctx.demo_project)
+
+    def open_path(self, path: str | Path) -> bool:
+        try:
+            self.state.open(path)
+        except Exception as exc:  # noqa: BLE001 - StoreError and friends: say why, keep the current one
+            show_error(self.w, "Cannot open the project", exc)
+            return False
+        self.ctx.settings.add_recent_project(str(self.state.path))
+        self._rebuild_recent()
+        return True
+
+    @Slot()
+    def new_project(self) -> None:
+        path = new_project_dialog(self.w, str(self.ctx.projects_dir))
+        if path:
+            self.create_and_open(path)
+
+    def create_and_open(self, path: str | Path) -> bool:
+        try:
+            create_project(Path(path), self.ctx.starter_model)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self.w, "Cannot create the project", exc)
+            return False
+        return self.open_path(path)
+
+    @Slot()
+    def open_project(self) -> None:
+        path = open_project_dialog(self.w, str(self._start_dir()))
+        if path:
+            self.open_path(path)
+
+    @Slot(QAction)
+    def _open_recent(self, action: QAction) -> None:
+        path = action.data()
+        if path:
+            self.open_path(path)
+
+    def _rebuild_recent(self) -> None:
+        menu = self.w.recent_menu
+        menu.clear()
+        recent = self.ctx.settings.get(Key.RECENT_PROJECTS)
+        for path in recent:
+            action = menu.addAction(Path(path).name)
+            action.setData(path)
+            action.setToolTip(path)
+            action.setEnabled(Path(path).is_file())
+        menu.setEnabled(bool(recent))
+
+    def _start_dir(self) -> Path:
+        return self.state.path.parent if self.state.path is not None else self.ctx.projects_dir
+
+    @Slot()
+    def _on_project_changed(self) -> None:
+        self.w.set_project_title(self.state.name)
+        self.refresh_counts()
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        has = self.state.project is not None
+        for name in ("import", "export"):
+            self.w.actions[name].setEnabled(has and self._io is None)
+
+    @Slot()
+    def refresh_counts(self, *_: Any) -> None:
+        project = self.state.project
+        if project is None:
+            self.w.set_counts({}, 0, 0)
+            return
+        stats = project.stats()
+        self.w.set_counts(stats.per_label, stats.labeled, stats.terms)
+        self.w.overview_panel.set_stats(stats)
+
+    # ---- import / export -------------------------------------------------------------------------
+    @Slot()
+    def import_dialog(self) -> None:
+        choice = ask_import_file(self.w, str(self._start_dir()))
+        if choice:
+            self.import_file(*choice)
+
+    def import_file(self, path: str | Path, fmt: str | None = None) -> bool:
+        """Import in a worker thread; the store writes all rows in one transaction or none."""
+        if self.state.project is None or self._io is not None:
+            return False
+        worker = Worker(_import_job, str(self.state.path), str(path), fmt)
+        worker.finished.connect(self._on_imported)
+        worker.failed.connect(self._on_import_failed)
+        worker.cancelled.connect(self._on_import_cancelled)
+        self._io = (start_worker(worker, self), worker)
+        self._sync_actions()
+        self.w.statusBar().showMessage(f"Importing {Path(path).name}…")
+        return True
+
+    @Slot(object)
+    def _on_imported(self, report: Any) -> None:
+        self._io = None
+        self._sync_actions()
+        skipped = report.skipped_conflict + report.skipped_mismatch
+        text = (f"Imported {report.rows} rows ({report.format}): {report.sentences_added} new sentences, "
+                f"{report.terms_added} new terms, {report.labels_added} labels"
+                + (f"; {skipped} rows skipped" if skipped else "")
+                + (f"; {report.kept_human} of your labels kept" if report.kept_human else ""))
+        self.w.statusBar().showMessage(text, 8000)
+        if report.warnings:
+            show_info(self.w, "Imported, with warnings", text + "\n\n" + "\n".join(report.warnings[:10]))
+        self.state.datasetChanged.emit()
+        self.state.modelsChanged.emit()  # new terms want predictions
+        self.importDone.emit(report)
+
+    @Slot()
+    def _on_import_cancelled(self) -> None:
+        self._on_import_failed("the import was cancelled")
+
+    @Slot(str)
+    def _on_import_failed(self, message: str) -> None:
+        worker = self._io[1] if self._io else None
+        self._io = None
+        self._sync_actions()
+        self.w.statusBar().clearMessage()
+        error = worker.error if worker is not None and worker.error is not None else message
+        show_error(self.w, "The file was not imported", error, unchanged=True)
+        self.importDone.emit(None)
+
+    @Slot()
+    def export_dialog(self) -> None:
+        if self.state.project is None:
+            return
+        dialog = ExportDialog(self.w, str(self._start_dir()), self.state.name or "export")
+        if dialog.exec() == QDialog.Accepted:
+            path, fmt, with_predictions = dialog.choice()
+            if path:
+                self.export_file(path, fmt, with_predictions)
+
+    def export_file(self, path: str | Path, fmt: str | None = None, with_predictions: bool = False) -> bool:
+        if self.state.project is None or self._io is not None:
+            return False
+        worker = Worker(_export_job, str(self.state.path), str(path), fmt, with_predictions)
+        worker.finished.connect(self._on_exported)
+        worker.failed.connect(self._on_export_failed)
+        worker.cancelled.connect(self._on_export_cancelled)
+        self._io = (start_worker(worker, self), worker)
+        self._sync_actions()
+        return True
+
+    @Slot(object)
+    def _on_exported(self, rows: Any) -> None:
+        self._io = None
+        self._sync_actions()
+        self.w.statusBar().showMessage(f"Exported {rows} terms", 6000)
+        self.exportDone.emit(rows)
+
+    @Slot()
+    def _on_export_cancelled(self) -> None:
+        self._on_export_failed("the export was cancelled")
+
+    @Slot(str)
+    def _on_export_failed(self, message: str) -> None:
+        worker = self._io[1] if self._io else None
+        self._io = None
+        self._sync_actions()
+        show_error(self.w, "The export failed", worker.error if worker and worker.error else message)
+        self.exportDone.emit(None)
+
+    # ---- settings and help -----------------------------------------------------------------------
+    @Slot()
+    def settings_dialog(self) -> None:
+        dialog = SettingsDialog(self.ctx.settings, self.w)
+        if dialog.exec() == QDialog.Accepted:
+            self.state.modelsChanged.emit()  # the device may have changed: serve the model there
+
+    @Slot()
+    def show_help(self) -> None:
+        if self._help is None:
+            self._help = HelpDialog(self.w)
+        self._help.show()
+        self._help.raise_()
+
+    # ---- shutdown --------------------------------------------------------------------------------
+    def shutdown(self) -> bool:
+        """Cancel training, stop the predictor and any import; close the store. False keeps the window."""
+        if not self.training.shutdown():
+            show_error(self.w, "Still stopping", "Training has not stopped yet; try again in a moment.")
+            return False
+        if self._io is not None:
+            stop_and_wait(*self._io, timeout_ms=30000)
+            self._io = None
+        self.predictor.shutdown()
+        self.state.close(announce=False)
+        return True
+
+
+def deferred_start(controller: AppController, project: str | Path | None) -> None:
+    """Open the project once the event loop runs: the window is on screen first."""
+    QTimer.singleShot(0, controller, lambda: controller.start(project))  # same thread: a lambda is fine

@@ -1,0 +1,368 @@
+"""Labeling: the sentence list and its filters, the chosen term and its prediction, the keys.
+
+Every label is one store transaction at the moment the key is pressed (no Save button).
+Undo / redo walk this session's labeling actions (the store keeps each term's history; an
+undo is a new history row). A newly picked span becomes a term (``add_term``) when it is
+labeled, never before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QKeyEvent
+
+from app.dialogs import show_error
+from app.main_window import MainWindow
+from app.predictor import PredictionService, PredictKey
+from app.sentence_view import TermSpan
+from app.state import AppState
+from core.domain import Polarity, Prediction
+from core.storage import SentenceFilter, SentenceRecord, StoreError, TermRecord
+
+log = logging.getLogger(__name__)
+SEARCH_DELAY_MS = 250
+
+
+def term_spans(rec: SentenceRecord) -> list[TermSpan]:
+    return [TermSpan(t.start, t.end, t.label, t.predicted, t.id) for t in rec.terms]
+
+
+def stored_prediction(term: TermRecord | None) -> Prediction | None:
+    """The prediction the store holds for the active version, if any (shown without waiting)."""
+    if term is None or term.predicted is None or term.probabilities is None:
+        return None
+    return Prediction(term.predicted, tuple(float(p) for p in term.probabilities))  # type: ignore[arg-type]
+
+
+class LabelingController(QObject):
+    def __init__(self, window: MainWindow, state: AppState, predictor: PredictionService) -> None:
+        super().__init__(window)
+        self.w, self.state, self.predictor = window, state, predictor
+        self.view = window.term_panel.sentence_view
+        self.bars = window.term_panel.bars
+        self.model = window.sentence_model
+        self._record: SentenceRecord | None = None
+        self._span: tuple[int, int] | None = None
+        self._pending_span: tuple[int, int] | None = None
+        self._undo: list[tuple[int, int]] = []  # (term id, sentence id), newest last
+        self._redo: list[tuple[int, int]] = []
+        self._asked: tuple[PredictKey, float] | None = None
+        self.latencies_ms: list[float] = []  # click -> prediction shown, for requests the model answered
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._connect_callbacks()
+
+    def _connect_callbacks(self) -> None:
+        a, panel = self.w.actions, self.w.term_panel
+        a["label_negative"].triggered.connect(self.label_negative)
+        a["label_neutral"].triggered.connect(self.label_neutral)
+        a["label_positive"].triggered.connect(self.label_positive)
+        a["accept"].triggered.connect(self.accept_prediction)
+        a["clear"].triggered.connect(self.clear_label)
+        a["undo"].triggered.connect(self.undo)
+        a["redo"].triggered.connect(self.redo)
+        a["next_sentence"].triggered.connect(self.next_sentence)
+        a["prev_sentence"].triggered.connect(self.previous_sentence)
+        a["find"].triggered.connect(self.focus_search)
+        panel.labelClicked.connect(self.set_label)
+        panel.acceptClicked.connect(self.accept_prediction)
+        panel.clearClicked.connect(self.clear_label)
+        panel.nextClicked.connect(self.next_sentence)
+        panel.previousClicked.connect(self.previous_sentence)
+        self.view.spanSelected.connect(self._on_span_selected)
+        self.w.sentence_list.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.model.modelReset.connect(self._on_list_reset)
+        self.w.kind_combo.currentIndexChanged.connect(self.apply_filter)
+        self.w.label_combo.currentIndexChanged.connect(self.apply_filter)
+        self.w.search_edit.textChanged.connect(self._on_search_edited)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.predictor.prediction.connect(self._on_prediction)
+        self.predictor.state_changed.connect(self._on_predictor_state)
+        self.state.projectChanged.connect(self._on_project_changed)
+        self.state.datasetChanged.connect(self._on_dataset_changed)
+        self.state.predictionsChanged.connect(self._on_predictions_changed)
+        self.view.installEventFilter(self)
+        self.w.sentence_list.installEventFilter(self)
+
+    # ---- what is shown -------------------------------------------------------------------------
+    @property
+    def record(self) -> SentenceRecord | None:
+        return self._record
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        return self._span
+
+    def current_term(self) -> TermRecord | None:
+        if self._record is None or self._span is None:
+            return None
+        return next((t for t in self._record.terms if (t.start, t.end) == self._span), None)
+
+    def show_sentence(self, rec: SentenceRecord | None, span: tuple[int, int] | None = None) -> None:
+        """Show ``rec`` and pick ``span`` (default: its first unlabeled term, else its first term)."""
+        panel = self.w.term_panel
+        self._record = rec
+        if rec is None:
+            self._span = None
+            self.view.set_sentence("")
+            self.view.set_placeholder("No sentence matches" if self.state.project is not None else "No project open")
+            panel.show_position("No sentence" if self.state.project is not None else "No project open")
+            panel.show_term(None)
+            self.bars.show_empty()
+            return
+        self.view.set_sentence(rec.text, term_spans(rec))
+        row = self.model.row_of(rec.id)
+        where = f"Sentence {row + 1} of {self.model.total()}" if row is not None else f"Sentence #{rec.id}"
+        panel.show_position(where, rec.external_id or rec.source or "")
+        if span is None:
+            first = next((t for t in rec.terms if t.label is None), rec.terms[0] if rec.terms else None)
+            span = (first.start, first.end) if first is not None else None
+        if span is None:
+            self._span = None
+            self.view.clear_selection()
+            panel.show_term(None)
+            self.bars.show_empty("No terms in this sentence", "Click a word or drag over a phrase to add one")
+        elif self.view.selected_span() != span:
+            self.view.select_span(*span)  # emits spanSelected -> _on_span_selected
+        else:
+            self._on_span_selected(*span)
+
+    @Slot(int, int)
+    def _on_span_selected(self, start: int, end: int) -> None:
+        self._span = (start, end)
+        self._show_term()
+
+    def _show_term(self) -> None:
+        rec, span, panel = self._record, self._span, self.w.term_panel
+        if rec is None or span is None:
+            return
+        term = self.current_term()
+        human = term.label if term is not None else None
+        pred = stored_prediction(term)
+        if pred is not None:
+            self.predictor.remember(rec.text, span[0], span[1], pred)
+        else:
+            pred = self.predictor.request(rec.text, span[0], span[1])
+            key = self.predictor.key(rec.text, span[0], span[1])
+            self._asked = (key, time.perf_counter()) if pred is None and key is not None else None
+        if term is None:
+            where = "new term: a label adds it to the project"
+        elif term.label is None:
+            where = "not labeled yet"
+        else:
+            where = f"labeled {term.label.value}" + (" (imported)" if term.label_source == "import" else " by you")
+        panel.show_term(rec.text[span[0]:span[1]], where, human, can_accept=pred is not None)
+        if pred is not None:
+            self.bars.set_prediction(pred, human)
+        elif self.predictor.state == "loading":
+            self.bars.show_loading("Loading model…")
+        elif self.predictor.state == "ready":
+            self.bars.show_loading("Predicting…")
+        elif human is None:
+            self.bars.show_empty("No model yet", "Label at least 10 terms, then Retrain (Ctrl+R)")
+        else:
+            self.bars.set_prediction(None, human)
+
+    @Slot(object, object)
+    def _on_prediction(self, key: PredictKey, pred: Prediction) -> None:
+        rec, span = self._record, self._span
+        if rec is None or span is None or (key.sentence, key.start, key.end) != (rec.text, span[0], span[1]):
+            return
+        if self._asked is not None and self._asked[0] == key:
+            ms = (time.perf_counter() - self._asked[1]) * 1000
+            self.latencies_ms.append(ms)
+            log.debug("prediction shown %.1f ms after the term was picked", ms)
+            self._asked = None
+        term = self.current_term()
+        human = term.label if term is not None else None
+        self.bars.set_prediction(pred, human)
+        self.w.term_panel.accept_button.setEnabled(True)
+
+    @Slot(str, str)
+    def _on_predictor_state(self, state: str, _message: str) -> None:
+        if self._span is not None:
+            self._show_term()
+
+    # ---- labels --------------------------------------------------------------------------------
+    @Slot()
+    def label_negative(self) -> None:
+        self.set_label(Polarity.NEGATIVE)
+
+    @Slot()
+    def label_neutral(self) -> None:
+        self.set_label(Polarity.NEUTRAL)
+
+    @Slot()
+    def label_positive(self) -> None:
+        self.set_label(Polarity.POSITIVE)
+
+    @Slot()
+    def accept_prediction(self) -> None:
+        pred = self.bars.prediction()
+        if pred is not None:
+            self.set_label(pred.label)
+
+    @Slot()
+    def clear_label(self) -> None:
+        term = self.current_term()
+        if term is not None and term.label is not None:
+            self.set_label(None)
+
+    @Slot(object)
+    def set_label(self, polarity: Polarity | None) -> None:
+        """Write the label of the chosen term now (adding the term first if the span is new)."""
+        project, rec, span = self.state.project, self._record, self._span
+        if project is None or rec is None or span is None:
+            return
+        term = self.current_term()
+        try:
+            if term is None:
+                term = project.add_term(rec.id, span[0], span[1])
+            project.set_label(term.id, polarity)
+        except StoreError as exc:
+            show_error(self.w, "The label was not saved", exc)
+            return
+        self._undo.append((term.id, rec.id))
+        self._redo.clear()
+        self._reload(rec.id, span)
+        self.w.statusBar().showMessage(f"“{term.text}” → {polarity.value if polarity else 'no label'}", 3000)
+
+    @Slot()
+    def undo(self) -> None:
+        self._undo_redo(self._undo, self._redo, undo=True)
+
+    @Slot()
+    def redo(self) -> None:
+        self._undo_redo(self._redo, self._undo, undo=False)
+
+    def _undo_redo(self, source: list[tuple[int, int]], target: list[tuple[int, int]], undo: bool) -> None:
+        project = self.state.project
+        if project is None:
+            return
+        if source:
+            term_id, sentence_id = source.pop()
+        else:  # nothing this session: act on the chosen term's own history
+            term = self.current_term()
+            if term is None:
+                self.w.statusBar().showMessage("Nothing to " + ("undo" if undo else "redo"), 3000)
+                return
+            term_id, sentence_id = term.id, term.sentence_id
+        event = project.undo(term_id) if undo else project.redo(term_id)
+        if event is None:
+            self.w.statusBar().showMessage("Nothing to " + ("undo" if undo else "redo") + " for this term", 3000)
+            return
+        target.append((term_id, sentence_id))
+        term = project.get_term(term_id)
+        span = (term.start, term.end) if term is not None else None
+        self._reload(sentence_id, span)
+        what = event.polarity.value if event.polarity else "no label"
+        self.w.statusBar().showMessage(("Undone" if undo else "Redone") + f": “{term.text if term else ''}” is "
+                                       f"now {what}", 3000)
+
+    def _reload(self, sentence_id: int, span: tuple[int, int] | None) -> None:
+        """Re-read a sentence after a write, show it with ``span`` chosen, and announce the change."""
+        project = self.state.project
+        assert project is not None
+        self.model.refresh([sentence_id])
+        row = self.model.row_of(sentence_id)
+        if row is not None and self.w.sentence_list.currentIndex().row() != row:
+            self._pending_span = span
+            self.w.sentence_list.setCurrentIndex(self.model.index(row))
+        else:
+            rec = self.model.record(row) if row is not None else project.get_sentence(sentence_id)
+            self.show_sentence(rec, span)
+        self.state.labelsChanged.emit(frozenset({sentence_id}))
+
+    # ---- moving --------------------------------------------------------------------------------
+    @Slot()
+    def next_sentence(self) -> None:
+        self._step(+1)
+
+    @Slot()
+    def previous_sentence(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        current = self.w.sentence_list.currentIndex().row()
+        row = 0 if current < 0 else current + delta
+        if row >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        if 0 <= row < self.model.rowCount():
+            index = self.model.index(row)
+            self.w.sentence_list.setCurrentIndex(index)
+            self.w.sentence_list.scrollTo(index)
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.w.sentence_list.setCurrentIndex(self.model.index(row))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        span, self._pending_span = self._pending_span, None
+        self.show_sentence(self.model.record(current.row()) if current.isValid() else None, span)
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.w.search_edit.setFocus(Qt.ShortcutFocusReason)
+        self.w.search_edit.selectAll()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent) and not event.modifiers():
+            if obj is self.view and event.key() in (Qt.Key_Down, Qt.Key_Up):
+                self._step(+1 if event.key() == Qt.Key_Down else -1)
+                return True
+            if obj is self.w.sentence_list and event.key() == Qt.Key_Tab:
+                self.view.select_next_term()
+                return True
+        if (event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent) and obj is self.w.sentence_list
+                and event.key() == Qt.Key_Backtab):
+            self.view.select_previous_term()
+            return True
+        return False
+
+    # ---- filters and store changes -------------------------------------------------------------
+    @Slot(str)
+    def _on_search_edited(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def apply_filter(self) -> None:
+        self._search_timer.stop()
+        f = SentenceFilter(self.w.kind_combo.currentData(), self.w.label_combo.currentData(),
+                           self.w.search_edit.text().strip())
+        self.model.set_filter(f)
+
+    @Slot()
+    def _on_list_reset(self) -> None:
+        total = self.model.total()
+        self.w.count_label.setText(f"{total} sentence{'s' if total != 1 else ''}")
+        keep = self._record.id if self._record is not None else None
+        row = self.model.row_of(keep) if keep is not None else None
+        if self.model.rowCount():
+            self._pending_span = self._span if row is not None else None
+            self.w.sentence_list.setCurrentIndex(self.model.index(row if row is not None else 0))
+        else:
+            self.show_sentence(None)
+
+    @Slot()
+    def _on_project_changed(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._record, self._span = None, None
+        self.model.set_project(self.state.project)
+
+    @Slot()
+    def _on_dataset_changed(self) -> None:
+        self.model.reset()
+
+    @Slot()
+    def _on_predictions_changed(self) -> None:
+        self.model.refresh()
+        if self._record is not None:
+            row = self.model.row_of(self._record.id)
+            rec = self.model.record(row) if row is not None else self._record
+            self.show_sentence(rec, self._span)

@@ -1,0 +1,157 @@
+"""``polarity-studio [PROJECT.db]``: the desktop app. ``--screenshot FILE`` renders the window with
+the demo project (a term chosen, its prediction shown), saves it and exits.
+
+Importing this module loads Qt and the store, never torch or transformers: those load on the
+predictor thread after the window is on screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+_T0 = time.perf_counter()
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtGui import QIcon  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.context import AppContext  # noqa: E402
+from app.controller import AppController, deferred_start  # noqa: E402
+from app.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
+from app.settings import APPLICATION, ORGANIZATION  # noqa: E402
+from app.style import apply_style  # noqa: E402
+from core.paths import resources_dir  # noqa: E402
+
+log = logging.getLogger("app")
+SCREENSHOT_MODEL_TIMEOUT_S = 90.0
+SCREENSHOT_SCORING_TIMEOUT_S = 30.0
+
+
+def process_age() -> float:
+    """Seconds since this process started (from /proc where there is one, else since import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _T0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="polarity-studio", description=__doc__.splitlines()[0])
+    parser.add_argument("project", nargs="?", help="a project file (.db) to open")
+    parser.add_argument("--screenshot", metavar="FILE", help="render the window to FILE (PNG) and exit")
+    parser.add_argument("--data-dir", help="folder for the demo project (default: the user's data folder)")
+    parser.add_argument("--settings", metavar="INI", help="read and write settings in this ini file")
+    parser.add_argument("--debug", action="store_true", help="log timings and events to stderr")
+    return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "polarity-studio.svg")))
+    apply_style(app)  # type: ignore[arg-type]
+    return app  # type: ignore[return-value]
+
+
+def build(ctx: AppContext) -> tuple[MainWindow, AppController]:
+    """The window and its controllers for ``ctx`` (tests call this with a temporary context)."""
+    window = MainWindow(ctx.settings)
+    return window, AppController(window, ctx)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug or os.environ.get("POLARITY_STUDIO_DEBUG") else
+                        logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app = make_application()
+    if args.screenshot:
+        return screenshot(args)
+    ctx = AppContext.from_environment(args.data_dir, args.settings)
+    window, controller = build(ctx)
+    window.show()
+    QTimer.singleShot(0, window, _report_shown)
+    deferred_start(controller, args.project)
+    return app.exec()
+
+
+def _report_shown() -> None:
+    seconds = process_age()
+    QApplication.instance().setProperty("startup_seconds", seconds)
+    log.info("window shown %.2f s after process start", seconds)
+
+
+def wait_until(condition, timeout_s: float, step_ms: int = 50) -> bool:  # type: ignore[no-untyped-def]
+    """Run the event loop until ``condition()`` is true or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        QTimer.singleShot(step_ms, loop.quit)
+        loop.exec()
+    return True
+
+
+def screenshot(args: argparse.Namespace) -> int:
+    """Render the window with the demo project (or ``args.project``), a term chosen and its
+    prediction shown; save to ``args.screenshot``. A throwaway data folder and settings are
+    used unless given, so this never touches the person's own."""
+    with tempfile.TemporaryDirectory(prefix="polarity-shot-") as tmp:
+        ctx = AppContext.from_environment(args.data_dir or os.environ.get("POLARITY_STUDIO_HOME") or tmp,
+                                          args.settings or str(Path(tmp) / "settings.ini"))
+        window, controller = build(ctx)
+        window.resize(DEFAULT_SIZE)
+        window.show()
+        _report_shown()
+        opened = controller.open_path(args.project) if args.project else controller.open_demo()
+        if not opened:
+            print(f"polarity-studio: cannot open {args.project or 'the demo project'}", file=sys.stderr)
+            return 2
+        predictor = controller.predictor
+        if not wait_until(lambda: predictor.state in ("ready", "failed", "none"), SCREENSHOT_MODEL_TIMEOUT_S):
+            log.warning("the model did not load within %.0f s; the screenshot shows it loading",
+                        SCREENSHOT_MODEL_TIMEOUT_S)
+        finished: list[int] = []
+        predictor.scoring_finished.connect(finished.append)
+        if predictor.state == "ready" and predictor.model is not None and predictor.model.version_id is not None:
+            wait_until(lambda: bool(finished), SCREENSHOT_SCORING_TIMEOUT_S)
+        _pick_term_to_show(controller)
+        if predictor.state == "ready":
+            wait_until(lambda: window.term_panel.bars.prediction() is not None, 10.0)
+        wait_until(lambda: False, 0.3)  # let the last paints land
+        target = Path(args.screenshot)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(target))
+        window.close()
+        print(f"{'saved' if ok else 'could not save'} {target}")
+        return 0 if ok else 1
+
+
+def _pick_term_to_show(controller: AppController) -> None:
+    """A sentence with a labeled and an unlabeled term, the unlabeled one chosen: both kinds show."""
+    labeling = controller.labeling
+    model = labeling.model
+    for row in range(min(model.rowCount(), 60)):
+        rec = model.record(row)
+        if rec and any(t.label for t in rec.terms) and any(t.label is None for t in rec.terms) and len(rec.text) < 140:
+            labeling.select_row(row)
+            return
+    labeling.select_row(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

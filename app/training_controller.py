@@ -1,0 +1,230 @@
+"""Retrain: one worker thread runs ``core.storage.training.train_project`` on a snapshot of the
+labels while labeling goes on; progress, phase, epoch and elapsed time show as it runs; Cancel
+stops it at the next batch. At the end the new version (already active) is shown beside the
+previous one, with Keep or Roll back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from app.dialogs import show_error, show_info
+from app.main_window import MainWindow
+from app.settings_dialog import config_from_settings
+from app.state import AppState
+from app.workers import Worker, is_running, start_worker, stop_and_wait
+
+log = logging.getLogger(__name__)
+MIN_LABELS = 10  # the store refuses fewer (core.storage.training.MIN_LABELS); checked here to say so early
+_BODY = re.compile(r"(?:phase 1/2|LoRA) · epoch (\d+)/(\d+) · loss ([0-9.]+)")
+
+
+def _run_training(project: str, cfg: Any, *, on_progress: Any, should_stop: Any, on_epoch: Any = None) -> Any:
+    """The worker's function: imported lazily so the GUI thread never imports torch."""
+    from core.storage.training import train_project
+
+    kwargs = {"on_epoch": on_epoch} if on_epoch is not None and _accepts(train_project, "on_epoch") else {}
+    return train_project(project, cfg, on_progress=on_progress, should_stop=should_stop, **kwargs)
+
+
+def _accepts(fn: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class TrainingController(QObject):
+    def __init__(self, window: MainWindow, state: AppState) -> None:
+        super().__init__(window)
+        self.w, self.state = window, state
+        self.panel = window.training_panel
+        self._worker: Worker | None = None
+        self._thread: Any = None
+        self._started = 0.0
+        self._previous: Any = None   # the version that was active when training started
+        self._new: Any = None        # the version training made
+        self._epoch_index = -1
+        self._last_epoch: tuple[str, int] | None = None
+        self._epoch_events = False
+        self.outcome: str | None = None  # "finished" / "cancelled" / "failed", for tests and logs
+        self._clock = QTimer(self)
+        self._clock.setInterval(500)
+        self._connect_callbacks()
+        self._sync_actions()
+
+    def _connect_callbacks(self) -> None:
+        a = self.w.actions
+        a["retrain"].triggered.connect(self.start)
+        a["cancel_training"].triggered.connect(self.cancel)
+        self.panel.retrainClicked.connect(self.start)
+        self.panel.cancelClicked.connect(self.cancel)
+        self.panel.keepClicked.connect(self.keep)
+        self.panel.rollbackClicked.connect(self.roll_back)
+        self._clock.timeout.connect(self._tick)
+        self.state.projectChanged.connect(self._sync_actions)
+
+    @property
+    def running(self) -> bool:
+        return is_running(self._thread)
+
+    def _sync_actions(self) -> None:
+        busy = self._worker is not None
+        self.w.actions["retrain"].setEnabled(not busy and self.state.project is not None)
+        self.w.actions["cancel_training"].setEnabled(busy)
+        self.panel.retrain_button.setEnabled(not busy and self.state.project is not None)
+
+    # ---- start / cancel ------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> bool:
+        project = self.state.project
+        if project is None or self._worker is not None:
+            return False
+        try:
+            cfg = config_from_settings(self.state.ctx.settings)
+        except ValueError as exc:
+            show_error(self.w, "The training settings cannot work", exc)
+            return False
+        labeled = project.stats().labeled
+        if labeled < MIN_LABELS:
+            show_info(self.w, "Not enough labels", f"The project has {labeled} labeled terms; label at least "
+                      f"{MIN_LABELS} (keys 1 / 2 / 3), then retrain.")
+            return False
+        self._previous, self._new = project.active_model(), None
+        self._epoch_index, self._last_epoch, self._epoch_events = -1, None, False
+        self.outcome = None
+        worker = Worker(_run_training, str(self.state.path), cfg, event_kwarg="on_epoch")
+        worker.progress.connect(self._on_progress)
+        worker.event.connect(self._on_epoch)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self._worker = worker
+        self._thread = start_worker(worker, self)
+        self._started = time.monotonic()
+        self._clock.start()
+        self.panel.show_running()
+        self.w.tabs.setCurrentWidget(self.panel)
+        self.w.statusBar().showMessage(f"Training on {labeled} labels ({cfg.engine}); keep labeling meanwhile", 5000)
+        self._sync_actions()
+        return True
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.panel.show_cancelling()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """For closeEvent: cancel, quit, wait. False if it did not stop in time (never terminated)."""
+        if self._worker is None:
+            return True
+        return stop_and_wait(self._thread, self._worker, timeout_ms)
+
+    # ---- progress --------------------------------------------------------------------------------
+    @Slot(int, int, str)
+    def _on_progress(self, step: int, total: int, message: str) -> None:
+        if self._worker is None or self._worker.should_stop():
+            return
+        self.panel.show_progress(step, total, message)
+        match = _BODY.search(message)
+        if match and not self._epoch_events:  # without epoch events, draw the running loss
+            self._add_point("lora" if message.startswith("LoRA") else "body", int(match.group(1)),
+                            float(match.group(3)), None)
+
+    @Slot(object)
+    def _on_epoch(self, entry: Any) -> None:
+        self._epoch_events = True
+        self._add_point(str(entry.get("phase", "")), int(entry.get("epoch", 0)), entry.get("loss"),
+                        entry.get("dev_accuracy"))
+
+    def _add_point(self, phase: str, epoch: int, loss: Any, accuracy: Any) -> None:
+        if self._last_epoch != (phase, epoch):
+            self._epoch_index += 1
+            self._last_epoch = (phase, epoch)
+        self.panel.curve.add_point(self._epoch_index, phase, loss, accuracy)
+
+    @Slot()
+    def _tick(self) -> None:
+        self.panel.show_elapsed(time.monotonic() - self._started)
+
+    # ---- outcomes --------------------------------------------------------------------------------
+    def _end(self, outcome: str) -> None:
+        self._clock.stop()
+        self._tick()
+        self._worker, self.outcome = None, outcome
+        self._sync_actions()
+
+    @Slot(object)
+    def _on_finished(self, result: Any) -> None:
+        run, version = result
+        self._end("finished" if version is not None else "cancelled")
+        if version is None:
+            self.panel.show_idle("Training cancelled; the previous model stays.")
+            return
+        self._new = version
+        if not self._epoch_events:
+            self._curve_from_history(version.folder)
+        m = version.metrics or {}
+        previous = m.get("previous") if isinstance(m.get("previous"), dict) else None
+        prev_name = f"v{self._previous.id}" if self._previous is not None else "none"
+        seconds = m.get("seconds", time.monotonic() - self._started)
+        title = (f"<b>v{version.id}</b> trained on {m.get('n_train', '?')} labels in {float(seconds):.0f} s, "
+                 f"scored on {m.get('n_dev', '?')} held-out labels · previous: {prev_name}")
+        self.panel.show_result(title, m, previous, m.get("confusion"), self._previous is not None,
+                               f"Roll back to {prev_name}")
+        self.state.modelsChanged.emit()
+        self.w.statusBar().showMessage(f"New model v{version.id} is in use", 5000)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._end("failed")
+        self.panel.show_idle(f"Training failed: {message}")
+        show_error(self.w, "Training failed", message)
+        self.state.modelsChanged.emit()
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._end("cancelled")
+        self.panel.show_idle("Training cancelled; the previous model stays.")
+
+    def _curve_from_history(self, folder: str) -> None:
+        """Epoch points from the saved model's history (when the store gave no epoch events)."""
+        try:
+            info = json.loads((Path(folder) / "model.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        self.panel.curve.clear()
+        self._epoch_index, self._last_epoch = -1, None
+        for entry in info.get("history") or []:
+            self._on_epoch(entry)
+
+    # ---- keep / roll back ------------------------------------------------------------------------
+    @Slot()
+    def keep(self) -> None:
+        self.panel.result_box.setVisible(False)
+        self.panel.show_idle("Kept the new model.")
+
+    @Slot()
+    def roll_back(self) -> None:
+        project = self.state.project
+        if project is None or self._previous is None:
+            return
+        try:
+            project.activate(self._previous.id)
+        except Exception as exc:  # noqa: BLE001 - StoreError: the folder is gone
+            show_error(self.w, "Cannot roll back", exc)
+            return
+        self.panel.result_box.setVisible(False)
+        self.panel.show_idle(f"Rolled back to v{self._previous.id}; v{self._new.id if self._new else '?'} is kept "
+                             "in the Models tab.")
+        self.state.modelsChanged.emit()
+        self.state.predictionsChanged.emit()
