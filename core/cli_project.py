@@ -1,6 +1,6 @@
 """`polarity project ...`: the project store from the command line.
 
-    polarity project init PROJECT.db
+    polarity project init PROJECT.db | --db URL [--models-dir DIR]
     polarity project import PROJECT.db FILE [--format F] [--lenient]
     polarity project export PROJECT.db FILE [--format F] [--with-predictions]
     polarity project stats PROJECT.db [--json]
@@ -8,40 +8,69 @@
     polarity project predict PROJECT.db
     polarity project models PROJECT.db [--activate ID] [--delete ID] [--json]
 
-Handlers raise ``FormatError`` (file, line, reason) or ``StoreError``; ``core.cli.main`` prints
-them and exits 2.
+Every command takes the project as a file path, or as a database URL (``--db URL`` or the
+environment variable POLARITY_DB_URL, so the password stays out of the shell history and the
+process list); see ``TARGET_HELP``. Handlers raise ``FormatError`` (file, line, reason) or
+``StoreError``; ``core.cli.main`` prints them and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
-from core.cli_common import add_train_options, config_from_args, emit, progress_bar
+from core.cli_common import UserError, add_train_options, config_from_args, emit, progress_bar
+
+# The names core.storage.team reads (not imported from there: `polarity --help` stays free of SQLAlchemy).
+ENV_DB_URL, ENV_MODELS_DIR, ENV_AUTHOR = "POLARITY_DB_URL", "POLARITY_MODELS_DIR", "POLARITY_AUTHOR"
+TARGET_HELP = f"""which project: the PROJECT.db argument (a file; a URL there works too) or --db URL, else
+${ENV_DB_URL}. A team project lives on PostgreSQL: --db postgresql+psycopg://USER[:PASSWORD]@HOST/DB
+(prefer ${ENV_DB_URL} for a URL with a password; it is shown as *** in every message).
+Models of a database project go to --models-dir, else ${ENV_MODELS_DIR}, else the folder given at
+init (a folder every team member reaches). Labels are recorded as --author, else ${ENV_AUTHOR},
+else the OS user name."""
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", metavar="PROJECT.db", nargs="?", default=None,
+                   help=f"the project file (or a database URL); default: --db, then ${ENV_DB_URL}")
+    g = p.add_argument_group("project location (precedence: PROJECT.db or --db, then $" + ENV_DB_URL + ")")
+    g.add_argument("--db", metavar="URL", help="a database URL, e.g. postgresql+psycopg://user@host/polarity")
+    g.add_argument("--models-dir", metavar="DIR",
+                   help=f"models folder of a database project (default: ${ENV_MODELS_DIR}, else the one set at init)")
+    g.add_argument("--author", metavar="NAME", help=f"who the labels written are by (default: ${ENV_AUTHOR}, "
+                                                    "else the OS user name)")
+
+
+def _parser(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help, epilog=TARGET_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target(p)
+    return p
 
 
 def add_project_commands(subparsers: Any) -> None:
-    project = subparsers.add_parser("project", help="work on a project file (import, export, train, ...)")
+    project = subparsers.add_parser("project", help="work on a project file or database (import, export, train, ...)",
+                                    epilog=TARGET_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = project.add_subparsers(dest="project_command", required=True)
 
-    p = sub.add_parser("init", help="create an empty project")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "init", "create an empty project (a new file, or the schema in an empty database)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="import a file (all rows or none); importing it again adds nothing")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "import", "import a file (all rows or none); importing it again adds nothing")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
     p.add_argument("--lenient", action="store_true", help="skip rows whose term does not match its span")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="write the labels (or every term with predictions) to a file")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "export", "write the labels (or every term with predictions) to a file")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
     p.add_argument("--with-predictions", action="store_true",
@@ -49,13 +78,11 @@ def add_project_commands(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("stats", help="counts of sentences, terms, labels and models")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "stats", "counts of sentences, terms, labels and models")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("train", help="train on the project's labels; the new model becomes active")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "train", "train on the project's labels; the new model becomes active")
     p.add_argument("--dev", metavar="FILE", help="labeled dev file (default: a stratified split of the labels)")
     p.add_argument("--dev-format", help="format of --dev (default: by extension)")
     p.add_argument("--dev-fraction", type=float, default=0.1, help="share of labels held out without --dev (0.1)")
@@ -63,15 +90,13 @@ def add_project_commands(subparsers: Any) -> None:
     add_train_options(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="store the active model's predictions for unlabeled terms")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "predict", "store the active model's predictions for unlabeled terms")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("models", help="list model versions; activate (roll back) or delete one")
-    p.add_argument("project", metavar="PROJECT.db")
+    p = _parser(sub, "models", "list model versions; activate (roll back) or delete one")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--activate", type=int, metavar="ID")
     g.add_argument("--delete", type=int, metavar="ID")
@@ -79,23 +104,59 @@ def add_project_commands(subparsers: Any) -> None:
     p.set_defaults(func=cmd_models)
 
 
-def _open(path: str) -> Any:
+def project_location(args: argparse.Namespace) -> str:
+    """The project the command works on: PROJECT.db or --db (not both), else $POLARITY_DB_URL."""
+    if args.project and args.db:
+        raise UserError("name the project once: a PROJECT.db argument or --db URL, not both")
+    location = args.project or args.db or os.environ.get(ENV_DB_URL, "").strip()
+    if not location:
+        raise UserError(f"which project? give PROJECT.db, --db URL, or set {ENV_DB_URL}")
+    return location
+
+
+def _open_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"models_dir": args.models_dir, "author": args.author}
+
+
+def _open(args: argparse.Namespace) -> Any:
     from core.storage import Project
 
-    return Project.open(path)
+    return Project.open(project_location(args), **_open_kwargs(args))
 
 
+def _store_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A database that fails mid-command (server gone, connection dropped) is an error message
+    with the password masked, not a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        from core.storage.db import mask
+        from core.storage.errors import StoreError
+
+        try:
+            return handler(args)
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise StoreError(f"database error: {mask(reason)}") from None
+
+    return run
+
+
+@_store_errors
 def cmd_init(args: argparse.Namespace) -> int:
     from core.storage import SCHEMA_VERSION, Project
 
-    with Project.create(args.project) as project:
-        data = {"project": project.location, "schema_version": SCHEMA_VERSION}
-    emit(data, args.json, lambda d: f"created {d['project']} (schema {d['schema_version']})")
+    with Project.create(project_location(args), **_open_kwargs(args)) as project:
+        data = {"project": project.location, "schema_version": SCHEMA_VERSION, "models_dir": str(project.models_dir)}
+    emit(data, args.json, lambda d: f"created {d['project']} (schema {d['schema_version']}; models in {d['models_dir']})")
     return 0
 
 
+@_store_errors
 def cmd_import(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         report = project.import_file(args.file, args.format, lenient=args.lenient)
     if not args.json:
         for warning in report.warnings:
@@ -115,15 +176,17 @@ def _import_text(d: dict[str, Any]) -> str:
     return text + (f"; {', '.join(skipped)}" if skipped else "")
 
 
+@_store_errors
 def cmd_export(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         n = project.export_file(args.file, args.format, with_predictions=args.with_predictions)
     emit({"file": args.file, "rows": n}, args.json, lambda d: f"wrote {d['rows']} rows to {d['file']}")
     return 0
 
 
+@_store_errors
 def cmd_stats(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         data = project.stats().as_dict()
     emit(data, args.json, _stats_text)
     return 0
@@ -136,15 +199,18 @@ def _stats_text(d: dict[str, Any]) -> str:
             f"{d['models']} models, {active}")
 
 
+@_store_errors
 def cmd_train(args: argparse.Namespace) -> int:
     from core.storage import Project
     from core.storage.training import train_project
 
     cfg = config_from_args(args)
-    Project.open(args.project).close()  # a missing or foreign file fails here, before torch loads
+    location = project_location(args)
+    Project.open(location, **_open_kwargs(args)).close()  # a missing or foreign one fails here, before torch loads
     with progress_bar(not args.json) as on_progress:
-        run, version = train_project(args.project, cfg, dev_file=args.dev, dev_format=args.dev_format,
-                                     dev_fraction=args.dev_fraction, on_progress=on_progress)
+        run, version = train_project(location, cfg, dev_file=args.dev, dev_format=args.dev_format,
+                                     dev_fraction=args.dev_fraction, on_progress=on_progress,
+                                     models_dir=args.models_dir)
     if run is None:  # a non-zero rank under torchrun: rank 0 records and reports
         return 0
     data = {"run": _plain(asdict(run)), "model": _plain(asdict(version)) if version else None}
@@ -165,18 +231,21 @@ def _train_text(d: dict[str, Any]) -> str:
     return f"model {model['id']} trained on {m.get('n_train')} terms and active: {score}; folder {model['folder']}"
 
 
+@_store_errors
 def cmd_predict(args: argparse.Namespace) -> int:
     from core.storage.training import predict_project
 
-    _open(args.project).close()
+    _open(args).close()
     with progress_bar(not args.json, unit="term") as on_progress:
-        n = predict_project(args.project, batch_size=args.batch_size, device=args.device, on_progress=on_progress)
+        n = predict_project(project_location(args), batch_size=args.batch_size, device=args.device,
+                            on_progress=on_progress, models_dir=args.models_dir)
     emit({"predicted": n}, args.json, lambda d: f"stored predictions for {d['predicted']} unlabeled terms")
     return 0
 
 
+@_store_errors
 def cmd_models(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         if args.activate is not None:
             project.activate(args.activate)
         if args.delete is not None:

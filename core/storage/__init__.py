@@ -1,5 +1,6 @@
-"""The project store: a SQLite file (WAL, foreign keys) holding sentences, terms, the append-only
-label history, model versions and training runs. Use ``Project``; it returns frozen records.
+"""The project store: a SQLite file (WAL, foreign keys) or, for a team, a PostgreSQL database
+(``postgresql+psycopg://...``), holding sentences, terms, the append-only label history, model
+versions and training runs. Use ``Project``; it returns frozen records.
 """
 
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
@@ -7,7 +8,8 @@ from core.storage.migrations import SCHEMA_VERSION
 from core.storage.records import (ImportReport, LabelEvent, ModelVersionRecord, ProjectStats, SentenceFilter,
                                   SentenceRecord, TermRecord, TrainingRunRecord)
 from core.storage.repository import Project
+from core.storage.team import ENV_AUTHOR, ENV_DB_URL, ENV_MODELS_DIR, default_author
 
 __all__ = ["Project", "SCHEMA_VERSION", "StoreError", "NotAProjectError", "SchemaTooNewError", "ImportReport",
            "LabelEvent", "ModelVersionRecord", "ProjectStats", "SentenceFilter", "SentenceRecord", "TermRecord",
-           "TrainingRunRecord"]
+           "TrainingRunRecord", "ENV_AUTHOR", "ENV_DB_URL", "ENV_MODELS_DIR", "default_author"]

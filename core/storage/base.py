@@ -7,16 +7,17 @@ frozen records built inside it, so no ORM object outlives its session.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, Row, select
+from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.orm import Session
 
 from core.domain import Polarity
-from core.storage.db import writer
+from core.storage.db import reader, writer
 from core.storage.records import LabelEvent, ModelVersionRecord, TermRecord, TrainingRunRecord
-from core.storage.schema import Label, ModelVersion, Term, TrainingRun
+from core.storage.schema import Label, ModelVersion, Term, TrainingRun, utcnow
 
 TERM_COLUMNS = (Term.id, Term.sentence_id, Term.start, Term.end, Term.category, Term.current_label,
                 Term.current_source, Term.pred_label, Term.pred_confidence, Term.pred_p_negative,
@@ -38,10 +39,22 @@ def term_record(row: Row[Any] | Any, sentence_text: str) -> TermRecord:
                       predicted=polarity(row.pred_label), confidence=row.pred_confidence, probabilities=probs)
 
 
-def label_event(row: Label) -> LabelEvent:
+def label_event(row: Label, sentence_id: int | None = None) -> LabelEvent:
     return LabelEvent(id=row.id, term_id=row.term_id, polarity=polarity(row.polarity), source=row.source,
                       confidence=row.confidence, model_version_id=row.model_version_id,
-                      created_at=row.created_at, author=row.author, action=row.action)
+                      created_at=row.created_at, author=row.author, action=row.action, sentence_id=sentence_id)
+
+
+def stamp(conn: Connection) -> datetime:
+    """The time to record on label rows written in this (write) transaction.
+
+    On a server it is the server's clock, read under the write lock: one clock for every annotator
+    whatever their machines' clocks say, so ``created_at`` grows with ``id`` and "newest" means the
+    same by (created_at, id) as by id. A project file has one writer machine: its clock.
+    """
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
+    return utcnow()
 
 
 def run_record(row: TrainingRun) -> TrainingRunRecord:
@@ -55,22 +68,27 @@ class StoreBase:
     """Engine, transactions and the project's folders."""
 
     _engine: Engine
+    _reader: Engine
     _writer: Engine
     project_dir: Path
     models_dir: Path
+    author: str | None = None  # recorded on the labels this Project writes, unless a call names another
 
     def _init_engine(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = reader(engine)
         self._writer = writer(engine)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with Session(self._engine) as session, session.begin():
+        """One read transaction: a consistent snapshot on both databases."""
+        with Session(self._reader) as session, session.begin():
             yield session
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """One write transaction; SQLite takes the write lock at its start (BEGIN IMMEDIATE)."""
+        """One write transaction; it takes the write lock at its start (SQLite: BEGIN IMMEDIATE;
+        PostgreSQL: an advisory lock, see ``core.storage.db``)."""
         with Session(self._writer) as session, session.begin():
             yield session
 

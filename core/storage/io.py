@@ -17,12 +17,12 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import bindparam, select, update
 
 from core.domain import Polarity, Prediction, TermExample, validate_span
-from core.storage.base import StoreBase
+from core.storage.base import StoreBase, stamp
 from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
-from core.storage.schema import Label, Sentence, Term, refresh_uncertainty, utcnow
+from core.storage.schema import Label, Sentence, Term, refresh_uncertainty
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
@@ -74,7 +74,7 @@ class ImportExportMixin(StoreBase):
 
     def import_examples(self, examples: Sequence[TermExample], source: str = "", *,
                         where: str | None = None) -> ImportReport:
-        """Add examples (sentences, terms, labels as source "import") in one transaction."""
+        """Add examples (sentences, terms, labels as source "import", by ``self.author``) in one transaction."""
         from core.formats import FormatError
 
         where = where or source or "<examples>"
@@ -86,9 +86,9 @@ class ImportExportMixin(StoreBase):
         for ex in examples:
             keys.setdefault((ex.sentence, ex.sentence_id or ""), len(keys))
         rows, duplicates, warnings = _file_terms(examples, where)
-        now = utcnow()
         with self._write() as s:
             conn = s.connection()
+            now = stamp(conn)
             sentence_ids = self._existing_sentences(conn, list(keys))
             new_sentences = [k for k in keys if k not in sentence_ids]
             if new_sentences:
@@ -132,7 +132,8 @@ class ImportExportMixin(StoreBase):
                 refresh_uncertainty(conn, [k[0] for k, t in terms.items() if len(t) > 3])
             if events:
                 insert_rows(conn, Label.__table__, [{"term_id": terms[k][0], "polarity": p, "source": "import",
-                                              "action": "set", "created_at": now} for k, p in events])
+                                                     "action": "set", "created_at": now, "author": self.author}
+                                                    for k, p in events])
         return ImportReport(sentences_added=len(new_sentences), terms_added=len(new_terms), labels_added=len(events),
                             kept_human=kept_human, rows=len(examples), duplicates=duplicates,
                             conflicts_in_file=len(warnings), warnings=tuple(warnings[:MAX_WARNINGS]))

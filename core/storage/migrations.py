@@ -1,8 +1,11 @@
 """Schema versions: a number in the file (``meta.schema_version``) and ordered migration steps.
 
 A new file gets the current schema from the ORM models. An older file is upgraded by running
-every ``MigrationToN`` step above its version, in order, in one transaction (SQLite DDL is
-transactional), after a backup copy ``<name>.v<old>.bak`` has been written beside it.
+every ``MigrationToN`` step above its version, in order, in one transaction (SQLite and
+PostgreSQL DDL are both transactional), after a backup copy ``<name>.v<old>.bak`` has been
+written beside it (a SQLite file; a server database is the administrator's to back up).
+Creating and upgrading run under the write lock, so two team members opening a server project
+at the same moment upgrade it once; the steps are plain SQL that both databases understand.
 
 To change the schema: edit ``schema.py``, bump ``SCHEMA_VERSION``, append a ``MigrationToN``
 whose ``apply`` turns a version N-1 file into a version N file, and save the DDL of the released
@@ -25,7 +28,7 @@ from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "polarity-studio"
 
 
@@ -38,9 +41,16 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-# Version 1 is the first release: nothing to upgrade from yet. Append MigrationTo2 here, e.g.
-#   Migration(2, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
-MIGRATIONS: list[Migration] = []
+def _to2(conn: Connection) -> None:
+    # The DDL exactly as ``schema.py`` emits it, so a migrated file equals a new one.
+    conn.execute(text("CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model'"))
+
+
+# Each step turns version N-1 into N; append, never edit a released one. E.g.
+#   Migration(3, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
+MIGRATIONS: list[Migration] = [
+    Migration(2, "index of edits by id, for polling what other annotators labeled", _to2),
+]
 
 
 def check_migrations(migrations: list[Migration], target: int) -> None:
@@ -84,7 +94,10 @@ def ensure_schema(engine: Engine, *, create: bool, migrations: list[Migration] |
     if found == target:
         return found
     if found is None and not create:
-        raise NotAProjectError("not a Polarity Studio project (the file is empty)")
+        if is_sqlite(engine):
+            raise NotAProjectError("not a Polarity Studio project (the file is empty)")
+        raise NotAProjectError("not a Polarity Studio project (the database is empty; "
+                               "`polarity project init --db URL` creates one)")
     if found is not None and found > target:
         raise SchemaTooNewError(
             f"the project was written by a newer Polarity Studio (schema {found}, this program knows "

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from sqlalchemy import bindparam, delete, select, update
 
 from core.domain import Prediction
-from core.storage.base import StoreBase, run_record
+from core.storage.base import StoreBase, run_record, stamp
 from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import RUN_STATUSES, ModelVersionRecord, TrainingRunRecord
@@ -72,8 +72,8 @@ class ModelsMixin(StoreBase):
 
     def new_model_folder(self, run_id: int | None = None) -> Path:
         """A fresh folder name under ``models_dir`` (not created: ``PolarityModel.save`` makes it)."""
-        stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-        base = f"run{run_id}-{stamp}" if run_id is not None else f"model-{stamp}"
+        when = utcnow().strftime("%Y%m%d-%H%M%S")
+        base = f"run{run_id}-{when}" if run_id is not None else f"model-{when}"
         folder, n = self.models_dir / base, 1
         while folder.exists():
             n += 1
@@ -151,16 +151,18 @@ class ModelsMixin(StoreBase):
 
     def store_predictions(self, version_id: int, predictions: Sequence[tuple[int, Prediction]]) -> int:
         """Append a prediction row per (term id, prediction); the app shows them if the version is active."""
-        now = utcnow()
         rows, cache = [], []
         for term_id, p in predictions:
             probs = tuple(float(x) for x in p.probabilities)
             rows.append({"term_id": term_id, "polarity": p.label.value, "source": "model", "action": "set",
                          "confidence": max(probs), "p_negative": probs[0], "p_neutral": probs[1],
-                         "p_positive": probs[2], "model_version_id": version_id, "created_at": now})
+                         "p_positive": probs[2], "model_version_id": version_id, "created_at": None})
             cache.append({"tid": term_id, "pl": p.label.value, "pc": max(probs), "pn": probs[0],
                           "pu": probs[1], "pp": probs[2]})
         with self._write() as s:
+            now = stamp(s.connection())  # under the write lock, like every label row
+            for r in rows:
+                r["created_at"] = now
             row = s.get(ModelVersion, version_id)
             if row is None:
                 raise StoreError(f"no model version {version_id}")

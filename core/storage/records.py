@@ -56,6 +56,8 @@ class LabelEvent:
     """One row of a term's label history. ``polarity`` None means the label was cleared.
 
     ``action`` is "set" for a new label, "undo" / "redo" for rows written by undo and redo.
+    ``author`` is who wrote it (None for model predictions and rows written before authors were
+    recorded); ``sentence_id`` is filled in by ``Project.changes_since`` so the app knows what to reload.
     """
 
     id: int
@@ -67,6 +69,7 @@ class LabelEvent:
     created_at: datetime
     author: str | None = None
     action: str = "set"
+    sentence_id: int | None = None
 
 
 @dataclass(frozen=True)

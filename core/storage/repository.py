@@ -10,81 +10,97 @@ Label writes are single short transactions; the history is append-only (undo and
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from core.domain import Polarity, validate_span
-from core.storage.base import TERM_COLUMNS, StoreBase, label_event, term_record
-from core.storage.db import connect, sqlite_path, to_url
+from core.storage.base import TERM_COLUMNS, StoreBase, label_event, stamp, term_record
+from core.storage.db import connect, display, mask, reader, sqlite_path, to_url, writer
 from core.storage.errors import NotAProjectError, StoreError
 from core.storage.io import ImportExportMixin
-from core.storage.migrations import ensure_schema
+from core.storage.migrations import ensure_schema, read_version
 from core.storage.models import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
-from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, utcnow
+from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty
+from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_models_dir
 
 EDIT_SOURCES = ("human", "import")
 
 
-class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
-    """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``)."""
+class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
+    """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``).
 
-    def __init__(self, engine: Engine, project_dir: Path, models_dir: Path, location: str) -> None:
+    ``location`` names it in messages: the file, or the URL with its password as ***.
+    """
+
+    def __init__(self, engine: Engine, project_dir: Path, models_dir: Path, location: str,
+                 author: str | None = None) -> None:
         self._init_engine(engine)
         self.project_dir = project_dir
         self.models_dir = models_dir
         self.location = location
+        self.author = author
 
     # -- opening -----------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path_or_url: str | Path, create: bool = False, *, models_dir: str | Path | None = None,
-             recover_runs: bool = True) -> "Project":
-        """Open (and upgrade) a project; with ``create``, make it when missing.
+             recover_runs: bool = True, author: str | None = None) -> "Project":
+        """Open (and upgrade) a project file or database URL; with ``create``, make it when missing.
 
+        ``models_dir``: where trained models go (file: default ``<name>.models`` beside it; server:
+        see ``core.storage.team``). ``author``: recorded on labels (default: ``default_author()``).
         Runs left "queued"/"running" by a process that no longer exists are marked failed.
         """
-        engine = connect(path_or_url)
+        return cls._open(path_or_url, create=create, new=False, models_dir=models_dir, recover_runs=recover_runs,
+                         author=author)
+
+    @classmethod
+    def create(cls, path_or_url: str | Path, **kwargs: Any) -> "Project":
+        """Make a new project; refuses a file that exists or a database that holds a project."""
+        db_file = sqlite_path(to_url(path_or_url))
+        if db_file is not None and db_file.exists():
+            raise StoreError(f"{db_file}: a file of that name exists already")
+        return cls._open(path_or_url, create=True, new=True, **kwargs)
+
+    @classmethod
+    def _open(cls, path_or_url: str | Path, *, create: bool, new: bool, models_dir: str | Path | None = None,
+              recover_runs: bool = True, author: str | None = None) -> "Project":
+        url = to_url(path_or_url)
+        engine = connect(url)
         db_file = sqlite_path(engine.url)
+        location = str(db_file) if db_file is not None else display(engine.url)
         if db_file is not None:
             if not db_file.exists() and not create:
                 engine.dispose()
                 raise NotAProjectError(f"{db_file}: no such project file")
             if create:
                 db_file.parent.mkdir(parents=True, exist_ok=True)
-            project_dir = db_file.parent
-            default_models = project_dir / f"{db_file.stem}.models"
-            location = str(db_file)
-        else:
-            if models_dir is None:
-                engine.dispose()
-                raise StoreError(f"{engine.url.render_as_string()}: a database URL needs models_dir")
-            project_dir = Path(models_dir).resolve().parent
-            default_models = Path(models_dir)
-            location = engine.url.render_as_string(hide_password=True)
         try:
+            if db_file is None and create:
+                _check_new_server_project(engine, models_dir, new)
             ensure_schema(engine, create=create)
+            if db_file is not None:
+                project_dir = db_file.parent
+                models = Path(models_dir).resolve() if models_dir else project_dir / f"{db_file.stem}.models"
+            else:
+                with Session(writer(engine) if create else reader(engine)) as s, s.begin():
+                    models = project_dir = server_models_dir(s, models_dir, create=create)
         except StoreError as exc:
             engine.dispose()
-            raise type(exc)(f"{location}: {exc}") from None
-        except Exception as exc:  # not SQLite at all, unreadable, locked for too long
+            raise type(exc)(f"{location}: {mask(str(exc), url)}") from None
+        except Exception as exc:  # not SQLite at all, unreadable, locked for too long, server unreachable
             engine.dispose()
-            raise NotAProjectError(f"{location}: cannot open as a project: {_reason(exc)}") from None
-        project = cls(engine, project_dir, Path(models_dir).resolve() if models_dir else default_models, location)
+            raise NotAProjectError(f"{location}: cannot open as a project: {mask(_reason(exc), url)}") from None
+        project = cls(engine, project_dir, models, location, author or default_author())
         if recover_runs:
             project.recover_runs()
         return project
-
-    @classmethod
-    def create(cls, path_or_url: str | Path, **kwargs: Any) -> "Project":
-        """Make a new project; refuses to touch an existing file."""
-        db_file = sqlite_path(to_url(path_or_url))
-        if db_file is not None and db_file.exists():
-            raise StoreError(f"{db_file}: a file of that name exists already")
-        return cls.open(path_or_url, create=True, **kwargs)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -177,6 +193,8 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
         """Give a term a label (None clears it): one new history row, one transaction.
 
         Setting the label a person already gave writes nothing and returns that row.
+        ``author`` defaults to the Project's. Two people labeling one term at once both land in
+        the history; the later commit is the current label.
         """
         if source not in EDIT_SOURCES:
             raise ValueError(f"label source must be one of {EDIT_SOURCES} (predictions: store_predictions)")
@@ -188,7 +206,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
                                   .order_by(Label.id.desc()).limit(1))
                 if newest is not None:
                     return label_event(newest)
-            return self._append(s, term, value, source, "set", author)
+            return self._append(s, term, value, source, "set", author or self.author)
 
     def undo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
         """Restore the label the term had before the newest human action; None if nothing to undo."""
@@ -198,7 +216,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
             if not done:
                 return None
             _row, before = done[-1]
-            return self._append(s, term, before, "human", "undo", author)
+            return self._append(s, term, before, "human", "undo", author or self.author)
 
     def redo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
         """Apply again the action the newest undo took back; None if nothing to redo."""
@@ -208,7 +226,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
             if not undone:
                 return None
             row, _before = undone[-1]
-            return self._append(s, term, row.polarity, "human", "redo", author)
+            return self._append(s, term, row.polarity, "human", "redo", author or self.author)
 
     def history(self, term_id: int, include_model: bool = True) -> list[LabelEvent]:
         """Every label row of a term, oldest first."""
@@ -220,7 +238,9 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
 
     @staticmethod
     def _term_for_update(s: Any, term_id: int) -> Term:
-        term = s.get(Term, term_id)
+        """The term, row-locked (PostgreSQL: SELECT ... FOR UPDATE) and read after the write lock, so
+        the "same label again?" check and the cached current_* columns see every earlier commit."""
+        term = s.get(Term, term_id, with_for_update=True, populate_existing=True)
         if term is None:
             raise StoreError(f"no term with id {term_id}")
         return term
@@ -228,7 +248,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, StoreBase):
     @staticmethod
     def _append(s: Any, term: Term, value: str | None, source: str, action: str, author: str | None) -> LabelEvent:
         row = Label(term_id=term.id, polarity=value, source=source, action=action, author=author,
-                    created_at=utcnow())
+                    created_at=stamp(s.connection()))
         s.add(row)
         term.current_label = value
         term.current_source = source
@@ -266,3 +286,16 @@ def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, str | None]], list[
 def _reason(exc: Exception) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_new_server_project(engine: Engine, models_dir: str | Path | None, new: bool) -> None:
+    """Before creating a server project: refuse one that exists (``new``), and one without a models folder."""
+    with engine.connect() as conn:
+        found = read_version(conn)
+    if found is not None:
+        if new:
+            raise StoreError("the database holds a Polarity Studio project already")
+        return
+    if not models_dir and not os.environ.get(ENV_MODELS_DIR):
+        raise StoreError("a project on a database server needs a models folder that every team member can "
+                         f"reach: pass --models-dir DIR (models_dir=...) or set {ENV_MODELS_DIR}")

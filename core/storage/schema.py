@@ -175,6 +175,13 @@ class Label(Base):
     author: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
+# Edits (human and imported labels) by id: what ``Project.latest_event_id`` / ``changes_since``
+# read when the app polls for other annotators' labels (schema version 2). Prediction rows are
+# left out: there may be millions of them, and they are deleted with their model version.
+EDITS = Label.source != "model"
+Index("ix_labels_edits", Label.id, sqlite_where=EDITS, postgresql_where=EDITS)
+
+
 class ModelVersion(Base):
     __tablename__ = "model_versions"
     __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: "activate 3" stays unambiguous

@@ -24,9 +24,11 @@ PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
 
 def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None = None, dev_format: str | None = None,
                   dev_fraction: float = 0.1, on_progress: Progress | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
+                  should_stop: Callable[[], bool] | None = None, models_dir: str | Path | None = None
+                  ) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
     """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register and activate the model.
 
+    ``project``: a project file or a database URL (``models_dir`` as for ``Project.open``).
     Dev data: ``dev_file`` (any format, labels required) or a stratified ``dev_fraction`` of the labels.
     Returns (run, version); version is None when cancelled. Any failure marks the run failed and re-raises.
     """
@@ -40,9 +42,9 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
     from core.ml.distributed import is_main_process
 
     if not is_main_process():
-        _train_as_worker_rank(project, cfg, dev_examples, dev_fraction, should_stop)
+        _train_as_worker_rank(project, cfg, dev_examples, dev_fraction, should_stop, models_dir)
         return None, None  # type: ignore[return-value]
-    with Project.open(project) as store:
+    with Project.open(project, models_dir=models_dir) as store:
         run = store.start_run({"train": cfg.to_dict(), "dev_file": str(dev_file) if dev_file else None,
                                "dev_fraction": None if dev_file else dev_fraction})
         folder: Path | None = None
@@ -80,12 +82,12 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
 
 
 def _train_as_worker_rank(project: str | Path, cfg: Any, dev_examples: list[Any] | None, dev_fraction: float,
-                          should_stop: Callable[[], bool] | None) -> None:
+                          should_stop: Callable[[], bool] | None, models_dir: str | Path | None = None) -> None:
     """A non-zero rank under torchrun: the same snapshot and split as rank 0, its share of the
     batches, and no writes at all (rank 0 records the run and registers the model)."""
     from core.ml.train import train
 
-    with Project.open(project, recover_runs=False) as store:
+    with Project.open(project, recover_runs=False, models_dir=models_dir) as store:
         snapshot = store.labeled_examples()
     if len(snapshot) < MIN_LABELS:
         return
@@ -120,14 +122,15 @@ def _discard(store: Project, folder: Path | None) -> None:
 
 
 def predict_project(project: str | Path, *, batch_size: int = 32, device: str = "auto",
-                    on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+                    on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                    models_dir: str | Path | None = None) -> int:
     """Store the active model's prediction for every unlabeled term; return how many were stored.
 
     Each chunk is its own transaction, so a stop (or crash) keeps what was already predicted.
     """
     from core.ml.model import PolarityModel
 
-    with Project.open(project) as store:
+    with Project.open(project, models_dir=models_dir) as store:
         version = store.active_model()
         if version is None:
             raise StoreError("no active model: train one first (polarity project train)")

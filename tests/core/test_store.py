@@ -1,5 +1,6 @@
 """The project store: opening, terms, the append-only label history with undo/redo, the app's
-page/filter/count queries, statistics and settings (real SQLite files)."""
+page/filter/count queries, statistics and settings, on a real SQLite file and on PostgreSQL
+(``store_url``, tests/core/conftest.py)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ ROWS = [
 
 
 @pytest.fixture
-def project(tmp_path: Path):
-    with Project.create(tmp_path / "p.db") as p:
+def project(store_url):
+    with Project.create(store_url) as p:
         p.import_examples(ROWS, source="rows.tsv")
         yield p
 
@@ -147,14 +148,14 @@ def assert_caches_consistent(project: Project) -> None:
     """The cached columns equal what the history says (labels, predictions, lowest confidence)."""
     with project.engine.connect() as conn:
         bad = conn.exec_driver_sql("""
-            SELECT s.id FROM sentences s WHERE s.min_confidence IS NOT
+            SELECT s.id FROM sentences s WHERE s.min_confidence IS DISTINCT FROM
                 (SELECT min(t.pred_confidence) FROM terms t
                  WHERE t.sentence_id = s.id AND t.current_label IS NULL AND t.pred_confidence IS NOT NULL)
             UNION ALL
-            SELECT t.id FROM terms t WHERE t.current_label IS NOT
+            SELECT t.id FROM terms t WHERE t.current_label IS DISTINCT FROM
                 (SELECT polarity FROM labels l WHERE l.term_id = t.id AND l.source != 'model' ORDER BY l.id DESC LIMIT 1)
             UNION ALL
-            SELECT t.id FROM terms t WHERE t.pred_confidence IS NOT
+            SELECT t.id FROM terms t WHERE t.pred_confidence IS DISTINCT FROM
                 (SELECT confidence FROM labels l JOIN model_versions m ON m.id = l.model_version_id
                  WHERE l.term_id = t.id AND l.source = 'model' AND m.active ORDER BY l.id DESC LIMIT 1)
             """).all()
@@ -237,7 +238,8 @@ def test_search_index_follows_new_and_imported_sentences(project):
     project.import_examples([ex("Quinoa bowl was bland.", "Quinoa bowl", NEG)])
     assert project.count(SentenceFilter(text="quinoa")) == 1
     with project.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT value FROM meta WHERE key='text_index'").scalar() == "fts5-trigram"
+        kind = conn.exec_driver_sql("SELECT value FROM meta WHERE key='text_index'").scalar()
+    assert kind == ("fts5-trigram" if project.engine.dialect.name == "sqlite" else "pg_trgm")
 
 
 def test_stats_counts_per_label(project):
@@ -259,4 +261,6 @@ def test_settings_round_trip(project):
     project.set_setting("train", {"engine": "lora", "epochs": [4, 0]})
     assert project.get_setting("train") == {"engine": "lora", "epochs": [4, 0]}
     project.set_setting("train", None)
-    assert project.settings() == {}
+    assert "train" not in project.settings()
+    # A server project keeps only its models folder (a path, never the URL); a file nothing.
+    assert set(project.settings()) <= {"models_dir"}

@@ -1,6 +1,7 @@
-"""What must hold with real SQLite files and real processes: a SIGKILL in the middle of label
-writes loses no committed label and leaves a sound file; two connections neither block nor lose
-writes; a training run killed mid-way is marked failed and the previous model stays active."""
+"""What must hold with real processes, on a SQLite file and on PostgreSQL (``store_url``): a
+SIGKILL in the middle of label writes loses no committed label and leaves a sound database; two
+connections neither block nor lose writes; a training run killed mid-way is marked failed and
+the previous model stays active."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def child(code: str, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def make_project(path: Path, n: int = 40) -> None:
+def make_project(path, n: int = 40) -> None:
     with Project.create(path) as p:
         rows = [f"Sentence number {i} has a term." for i in range(n)]
         p.import_examples([TermExample(s, s.index("term"), s.index("term") + 4) for s in rows])
@@ -52,20 +53,19 @@ WRITER = """
 """
 
 
-def check_consistent(path: Path) -> None:
+def check_consistent(location) -> None:
     """Every term's cached label is its newest human/import history row."""
-    conn = sqlite3.connect(path)
-    rows = conn.execute("""
-        SELECT t.id, t.current_label,
-               (SELECT polarity FROM labels l WHERE l.term_id = t.id AND l.source != 'model'
-                ORDER BY l.id DESC LIMIT 1)
-        FROM terms t""").fetchall()
-    conn.close()
-    assert all(cached == newest for _tid, cached, newest in rows)
+    with Project.open(location) as p, p.engine.connect() as conn:
+        rows = conn.exec_driver_sql("""
+            SELECT t.id, t.current_label,
+                   (SELECT polarity FROM labels l WHERE l.term_id = t.id AND l.source != 'model'
+                    ORDER BY l.id DESC LIMIT 1)
+            FROM terms t""").all()
+    assert rows and all(cached == newest for _tid, cached, newest in rows)
 
 
-def test_sigkill_during_label_writes_loses_no_committed_label(tmp_path):
-    path = tmp_path / "p.db"
+def test_sigkill_during_label_writes_loses_no_committed_label(tmp_path, store_url, backend):
+    path = store_url
     make_project(path)
     proc = child(WRITER, str(path))
     committed: list[int] = []
@@ -77,17 +77,19 @@ def test_sigkill_during_label_writes_loses_no_committed_label(tmp_path):
                 break
             committed.append(int(line))
         assert len(committed) >= 300, proc.stderr.read()
-        assert (tmp_path / "p.db-wal").exists()  # the writes sit in the WAL, not yet checkpointed
+        if backend == "sqlite":
+            assert (tmp_path / "p.db-wal").exists()  # the writes sit in the WAL, not yet checkpointed
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         rest, _ = proc.communicate(timeout=30)
     committed += [int(x) for x in rest.split()]
     assert proc.returncode == -signal.SIGKILL
 
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    conn.close()
+    if backend == "sqlite":
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.close()
     with Project.open(path) as p, p.engine.connect() as c:
         stored = set(c.execute(select(Label.id)).scalars())
     missing = set(committed) - stored
@@ -95,8 +97,8 @@ def test_sigkill_during_label_writes_loses_no_committed_label(tmp_path):
     check_consistent(path)
 
 
-def test_a_reader_holding_a_snapshot_neither_blocks_nor_loses_writes(tmp_path):
-    path = tmp_path / "p.db"
+def test_a_reader_holding_a_snapshot_neither_blocks_nor_loses_writes(store_url):
+    path = store_url
     make_project(path)
     with Project.open(path) as gui, Project.open(path) as trainer:
         tid = gui.unlabeled_terms()[0][0]
@@ -110,8 +112,8 @@ def test_a_reader_holding_a_snapshot_neither_blocks_nor_loses_writes(tmp_path):
         assert trainer.get_term(tid).label is LABELS[29 % 3] and trainer.get_term(tid).text == "term"
 
 
-def test_two_writers_in_two_threads_queue_instead_of_failing(tmp_path):
-    path = tmp_path / "p.db"
+def test_two_writers_in_two_threads_queue_instead_of_failing(store_url):
+    path = store_url
     make_project(path, n=20)
     with Project.open(path) as p:
         terms = [tid for tid, _ in p.unlabeled_terms()]
@@ -156,12 +158,12 @@ TRAINER = """
 
 @pytest.mark.slow
 def test_a_training_run_killed_midway_is_failed_on_next_open_and_the_old_model_stays(
-        tmp_path, small_examples, tiny_base_model):
+        store_url, small_examples, tiny_base_model):
     from core.ml.config import TrainConfig
     from core.ml.model import PolarityModel
     from core.storage.training import train_project
 
-    path = tmp_path / "p.db"
+    path = store_url
     with Project.create(path) as p:
         p.import_examples(small_examples)
     cfg = TrainConfig.for_engine("two-phase", base_model=str(tiny_base_model), epochs=(1, 2), batch_size=8,

@@ -1,5 +1,6 @@
 """Import and export of a project: one transaction, no duplicates on re-import, errors naming
-file and line, round trips through every format, and the seed file round trip."""
+file and line, round trips through every format, and the seed file round trip (on SQLite and
+on PostgreSQL: ``store_url``)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def db_state(project: Project) -> set[tuple]:
             for s in project.page(SentenceFilter(), 0, 10_000) for t in s.terms}
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path) -> str:
     """The database content (WAL included), to show that nothing changed."""
     with Project.open(path) as p, p.engine.connect() as conn:
         rows = []
@@ -46,8 +47,8 @@ def file_digest(path: Path) -> str:
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "p.db") as p:
+def project(store_url):
+    with Project.create(store_url) as p:
         yield p
 
 
@@ -99,26 +100,26 @@ def test_repeated_rows_in_one_file_keep_the_later_label_and_warn(project, tmp_pa
     assert project.import_file(path).labels_added == 0  # idempotent all the same
 
 
-def test_malformed_import_changes_nothing_and_names_file_and_line(project, tmp_path):
+def test_malformed_import_changes_nothing_and_names_file_and_line(project, tmp_path, store_url):
     project.import_examples(EXAMPLES[:2])
     good = tmp_path / "good.tsv"
     write_examples(good, EXAMPLES[2:])
     lines = good.read_text(encoding="utf-8").splitlines(keepends=True)
     bad = tmp_path / "bad.tsv"
     bad.write_text("".join(lines[:2]) + "positive\t\tsalad\t99:104\tToo short.\n", encoding="utf-8")
-    before = file_digest(project.location)
+    before = file_digest(store_url)
     with pytest.raises(FormatError) as err:
         project.import_file(bad)
     assert err.value.path.endswith("bad.tsv") and err.value.line == 3 and "outside the sentence" in err.value.reason
-    assert file_digest(project.location) == before
+    assert file_digest(store_url) == before
 
 
-def test_failure_inside_the_transaction_rolls_everything_back(project, monkeypatch):
+def test_failure_inside_the_transaction_rolls_everything_back(project, monkeypatch, store_url):
     """Rows already inserted in the transaction (sentences, terms) vanish when a later step fails."""
     import core.storage.io as io
 
     project.import_examples(EXAMPLES[:1])
-    before = file_digest(project.location)
+    before = file_digest(store_url)
     real = io.insert_rows
 
     def failing(conn, table, rows, want_ids=False):
@@ -130,7 +131,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(project, monkeypat
     with pytest.raises(RuntimeError, match="disk full"):
         project.import_examples(EXAMPLES)
     monkeypatch.setattr(io, "insert_rows", real)
-    assert file_digest(project.location) == before
+    assert file_digest(store_url) == before
     assert project.count(SentenceFilter(text="salad")) == 0  # the text index rolled back too
     assert project.import_examples(EXAMPLES).sentences_added == 2  # and still works
 
@@ -143,7 +144,7 @@ def test_examples_with_bad_spans_are_refused_before_writing(project):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_export_of_an_import_round_trips_in_every_format(project, tmp_path, fmt):
+def test_export_of_an_import_round_trips_in_every_format(project, tmp_path, fmt, store_factory):
     rows = EXAMPLES if fmt != "semeval14" else [e for e in EXAMPLES if e.category != "DRINKS#QUALITY"]
     if fmt == "semeval14":  # aspectTerm has no category
         rows = [TermExample(e.sentence, e.start, e.end, e.polarity, "", e.sentence_id) for e in rows]
@@ -155,7 +156,7 @@ def test_export_of_an_import_round_trips_in_every_format(project, tmp_path, fmt)
     out = tmp_path / f"out{SUFFIX[fmt]}"
     assert project.export_file(out, fmt) == len(rows)
     assert read_examples(out, fmt).examples == read_examples(source, fmt).examples
-    with Project.create(tmp_path / "again.db") as again:
+    with Project.create(store_factory("again")) as again:
         again.import_file(out, fmt)
         assert db_state(again) == db_state(project)
 
@@ -188,7 +189,7 @@ def test_export_of_an_empty_project_is_an_error(project, tmp_path):
 
 
 @pytest.mark.shared_data
-def test_seed_train_file_round_trips_through_tsv(project, tmp_path, shared_data):
+def test_seed_train_file_round_trips_through_tsv(project, tmp_path, shared_data, store_factory):
     """Importing the seed's train file and exporting it to .tsv gives back its rows.
 
     The file repeats 2 (sentence, span, category) rows with the other label; one term keeps the
@@ -205,6 +206,6 @@ def test_seed_train_file_round_trips_through_tsv(project, tmp_path, shared_data)
         key = (e.sentence, e.start, e.end, e.category)
         expected[key] = expected[key].with_polarity(e.polarity) if key in expected else e
     assert read_examples(out).examples == list(expected.values())
-    with Project.create(tmp_path / "again.db") as again:
+    with Project.create(store_factory("again")) as again:
         again.import_file(out)
         assert db_state(again) == db_state(project)

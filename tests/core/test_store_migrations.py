@@ -8,11 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from core.domain import Polarity
 from core.storage import SCHEMA_VERSION, Project, SchemaTooNewError, SentenceFilter
 from core.storage.db import connect
+from core.storage.errors import NotAProjectError
 from core.storage.migrations import Migration, check_migrations, ensure_schema, read_version
 
 # The DDL of each released schema version, exactly as that version wrote it (sqlite_master).
@@ -122,16 +123,22 @@ CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN INSERT INTO 
 CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
 """
 
-SAVED_DDL = {1: V1_DDL}
+# Version 2: an index of edits (human/import labels) by id, for polling others' labels.
+V2_DDL = V1_DDL + """CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
+"""
+
+SAVED_DDL = {1: V1_DDL, 2: V2_DDL}
 
 V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
 
 
-def make_v1_file(path: Path) -> None:
-    """A project as version 1 wrote it, with a little of everything in it."""
+def make_v1_file(path: Path, version: int = 1) -> None:
+    """A project as ``version`` wrote it, with a little of everything in it (the rows are the
+    same in versions 1 and 2)."""
     conn = sqlite3.connect(path)
-    conn.executescript(V1_DDL)
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", V1_META)
+    conn.executescript(SAVED_DDL[version])
+    conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                     [(k, str(version) if k == "schema_version" else v) for k, v in V1_META])
     ts = "2025-01-02 03:04:05.000000"
     conn.execute("INSERT INTO sentences VALUES (1, 'The soup was cold.', 'old.tsv', '', 0, ?, NULL)", (ts,))
     conn.execute("INSERT INTO sentences VALUES (2, 'Great view.', 'old.tsv', 'x7', 1, ?, NULL)", (ts,))
@@ -175,9 +182,9 @@ def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_p
 
 @pytest.mark.parametrize("version", sorted(SAVED_DDL))
 def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
-    assert version == 1  # add a make_vN_file for each new version
+    assert version <= 2  # versions 1 and 2 hold the same rows; a later one may need a make_vN_file
     path = tmp_path / "old.db"
-    make_v1_file(path)
+    make_v1_file(path, version)
     with Project.open(path) as p:
         s = p.get_sentence(1)
         assert s.text == "The soup was cold." and s.terms[0].label is Polarity.NEGATIVE
@@ -262,3 +269,37 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path):
     conn.close()
     with pytest.raises(SchemaTooNewError, match="newer Polarity Studio"):
         Project.open(path)
+
+
+def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_url):
+    """Versioning and the real migration steps on both databases (a server keeps no .bak)."""
+    Project.create(store_url).close()
+    engine = connect(store_url)
+    with engine.begin() as conn:  # back to version 1: the same tables without the index of edits
+        conn.exec_driver_sql("DROP INDEX ix_labels_edits")
+        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+    with Project.open(store_url) as p, p.engine.connect() as conn:
+        assert read_version(conn) == SCHEMA_VERSION
+        assert "ix_labels_edits" in {ix["name"] for ix in inspect(conn).get_indexes("labels")}
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
+    engine.dispose()
+    with pytest.raises(SchemaTooNewError, match="newer Polarity Studio"):
+        Project.open(store_url)
+
+
+def test_open_refuses_an_empty_or_foreign_database(store_factory, backend):
+    empty = store_factory("empty")
+    if backend == "sqlite":
+        Path(empty).write_bytes(b"")
+    with pytest.raises(NotAProjectError, match="empty"):
+        Project.open(empty)
+    other = store_factory("other")
+    engine = connect(other)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (x INTEGER)")
+    engine.dispose()
+    with pytest.raises(NotAProjectError, match="other tables"):
+        Project.open(other)
+    with pytest.raises(NotAProjectError, match="other tables"):
+        Project.create(other) if backend != "sqlite" else Project.open(other, create=True)

@@ -1,5 +1,6 @@
 """Model versions (register, activate = rollback, delete), stored predictions, training runs
-and their recovery, and training / predicting from a project with a tiny real encoder."""
+and their recovery, and training / predicting from a project with a tiny real encoder; on
+SQLite and on PostgreSQL (``store_url``)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ NEG, NEU, POS = Polarity.NEGATIVE, Polarity.NEUTRAL, Polarity.POSITIVE
 
 
 @pytest.fixture
-def project(tmp_path, small_examples):
-    with Project.create(tmp_path / "p.db") as p:
+def project(store_url, small_examples):
+    with Project.create(store_url) as p:
         p.import_examples(small_examples, source="small.tsv")
         p.import_examples([TermExample("The bread arrived cold.", 4, 9), TermExample("Nice lamps.", 5, 10)])
         yield p
@@ -85,7 +86,7 @@ def test_deleting_a_version_removes_its_predictions(project):
         project.store_predictions(v1.id, [])
 
 
-def test_runs_left_by_dead_processes_are_marked_failed_live_ones_are_not(tmp_path, project):
+def test_runs_left_by_dead_processes_are_marked_failed_live_ones_are_not(tmp_path, project, store_url):
     live = project.start_run({"n": 1})  # this process, still running it
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -98,7 +99,7 @@ def test_runs_left_by_dead_processes_are_marked_failed_live_ones_are_not(tmp_pat
         with project._write() as s:
             s.execute(update(TrainingRun).where(TrainingRun.id == other.id).values(pid=child.pid))
             s.execute(update(TrainingRun).where(TrainingRun.id == dead.id).values(pid=2**22 + 12345))
-        with Project.open(project.location) as again:  # e.g. a second window
+        with Project.open(store_url) as again:  # e.g. a second window
             assert again.get_run(live.id).status == "running"
             assert again.get_run(other.id).status == "running"
             failed = again.get_run(dead.id)
@@ -140,12 +141,12 @@ def tiny_cfg(base, **kw):
 
 
 @pytest.mark.slow
-def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path):
+def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path, store_url):
     from core.ml.model import PolarityModel
     from core.storage.training import predict_project, train_project
 
     steps = []
-    run, v1 = train_project(project.location, tiny_cfg(tiny_base_model), dev_fraction=0.25,
+    run, v1 = train_project(store_url, tiny_cfg(tiny_base_model), dev_fraction=0.25,
                             on_progress=lambda s, t, m: steps.append(s))
     assert run.status == "succeeded" and run.model_version_id == v1.id and run.finished_at >= run.started_at
     assert v1.active and Path(v1.folder).parent == project.models_dir and steps
@@ -153,7 +154,7 @@ def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path)
     assert not [p for p in project.models_dir.iterdir() if p.name.startswith(".")]  # no temp folder left
     PolarityModel.load(v1.folder, device="cpu")
 
-    assert predict_project(project.location, device="cpu") == 2
+    assert predict_project(store_url, device="cpu") == 2
     bread = project.page(SentenceFilter("unlabeled", text="bread"))[0].terms[0]
     assert bread.predicted is not None and bread.probabilities is not None
     assert project.count(SentenceFilter("least_confident")) == 2
@@ -163,7 +164,7 @@ def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path)
     from core.ml.config import TrainConfig
 
     write_examples(dev, project.labeled_examples()[:6])
-    run2, v2 = train_project(project.location, tiny_cfg(tiny_base_model, engine="lora", epochs=(1, 0)), dev_file=dev)
+    run2, v2 = train_project(store_url, tiny_cfg(tiny_base_model, engine="lora", epochs=(1, 0)), dev_file=dev)
     assert v2.active and v2.engine == "lora" and v2.metrics["n_dev"] == 6 and v2.metrics["dev"] == "dev.jsonl"
     assert v2.metrics["previous"]["model_version_id"] == v1.id and "accuracy" in v2.metrics["previous"]
     assert TrainConfig.from_dict(v2.config).engine == "lora"
@@ -173,15 +174,15 @@ def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path)
 
 
 @pytest.mark.slow
-def test_cancelled_and_failed_runs_leave_the_active_model_alone(project, tiny_base_model):
+def test_cancelled_and_failed_runs_leave_the_active_model_alone(project, tiny_base_model, store_url):
     from core.ml.base_models import BaseModelError
     from core.storage.training import train_project
 
-    _, v1 = train_project(project.location, tiny_cfg(tiny_base_model))
-    run, version = train_project(project.location, tiny_cfg(tiny_base_model), should_stop=lambda: True)
+    _, v1 = train_project(store_url, tiny_cfg(tiny_base_model))
+    run, version = train_project(store_url, tiny_cfg(tiny_base_model), should_stop=lambda: True)
     assert (run.status, version) == ("cancelled", None)
     with pytest.raises(BaseModelError):
-        train_project(project.location, tiny_cfg(project.project_dir / "no-such-model"))
+        train_project(store_url, tiny_cfg(project.project_dir / "no-such-model"))
     failed = project.runs()[0]
     assert failed.status == "failed" and "no-such-model" in failed.error
     assert project.active_model().id == v1.id and len(project.models()) == 1
@@ -201,7 +202,7 @@ def test_training_needs_enough_labels(tmp_path, small_examples):
 
 
 @pytest.mark.slow
-def test_training_in_a_worker_thread_while_the_gui_labels(project, tiny_base_model):
+def test_training_in_a_worker_thread_while_the_gui_labels(project, tiny_base_model, store_url):
     """The worker opens its own connection and reads one snapshot; labels written meanwhile land."""
     from core.storage.training import train_project
 
@@ -214,7 +215,7 @@ def test_training_in_a_worker_thread_while_the_gui_labels(project, tiny_base_mod
 
     def worker():
         try:
-            out["result"] = train_project(project.location, tiny_cfg(tiny_base_model), on_progress=progress)
+            out["result"] = train_project(store_url, tiny_cfg(tiny_base_model), on_progress=progress)
         except BaseException as exc:  # pragma: no cover - reported below
             out["error"] = exc
             started.set()
