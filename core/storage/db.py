@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -33,13 +34,16 @@ IMMEDIATE = "polarity_immediate"  # execution option: a write transaction (takes
 # schemas of one database do not wait for each other.
 PG_LOCK_CLASS = 0x706F6C61
 PG_CONNECT_TIMEOUT_S = 10
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+# user:password@ after a scheme; greedy up to the last "@" so a password holding "@" or "/" is
+# masked whole (masking too much beats showing a piece of a password).
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)\S*@")
 
 
 def mask(text: str, url: URL | None = None) -> str:
     """``text`` with any URL password (and ``url``'s password wherever it appears) shown as ***."""
-    if url is not None and url.password:
-        text = text.replace(str(url.password), "***")
+    if url is not None and url.password and len(str(url.password)) >= 4:  # "a" would mangle every word
+        for form in {str(url.password), quote_plus(str(url.password))}:
+            text = text.replace(form, "***")
     return _PASSWORD_IN_URL.sub(r"\1***@", text)
 
 

@@ -192,21 +192,23 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
                   author: str | None = None) -> LabelEvent:
         """Give a term a label (None clears it): one new history row, one transaction.
 
-        Setting the label a person already gave writes nothing and returns that row.
-        ``author`` defaults to the Project's. Two people labeling one term at once both land in
-        the history; the later commit is the current label.
+        ``author`` defaults to the Project's. Setting the label the same person already gave
+        writes nothing and returns that row; another person giving the same label is recorded
+        (their agreement is history too). Two people labeling one term at once both land in the
+        history; the later commit is the current label.
         """
         if source not in EDIT_SOURCES:
             raise ValueError(f"label source must be one of {EDIT_SOURCES} (predictions: store_predictions)")
         value = Polarity(polarity).value if polarity is not None else None
+        author = author or self.author
         with self._write() as s:
             term = self._term_for_update(s, term_id)
             if source == "human" and term.current_source == "human" and term.current_label == value:
                 newest = s.scalar(select(Label).where(Label.term_id == term_id, Label.source == "human")
                                   .order_by(Label.id.desc()).limit(1))
-                if newest is not None:
+                if newest is not None and newest.author == author:
                     return label_event(newest)
-            return self._append(s, term, value, source, "set", author or self.author)
+            return self._append(s, term, value, source, "set", author)
 
     def undo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
         """Restore the label the term had before the newest human action; None if nothing to undo."""

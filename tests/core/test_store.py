@@ -106,7 +106,7 @@ def test_set_label_appends_history_and_updates_current_label(project):
     first = project.set_label(tid, NEG, author="ann")
     assert first.polarity is NEG and first.source == "human" and first.author == "ann" and first.action == "set"
     assert project.get_term(tid).label is NEG
-    assert project.set_label(tid, NEG).id == first.id  # same label again: nothing written
+    assert project.set_label(tid, NEG, author="ann").id == first.id  # same label, same person: nothing written
     project.set_label(tid, None)  # clear
     assert project.get_term(tid).label is None
     assert [(e.polarity, e.action) for e in project.history(tid)] == [(NEG, "set"), (None, "set")]
