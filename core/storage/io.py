@@ -22,7 +22,7 @@ from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
-from core.storage.schema import Label, Sentence, Term, refresh_uncertainty
+from core.storage.schema import Label, Sentence, Term, refresh_uncertainty, sentence_lookup
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
@@ -145,7 +145,7 @@ class ImportExportMixin(StoreBase):
         texts = sorted({t for t, _ in keys})
         for chunk in _chunks(texts):
             for sid, text, ext in conn.execute(select(Sentence.id, Sentence.text, Sentence.external_id)
-                                               .where(Sentence.text.in_(chunk))):
+                                               .where(sentence_lookup(conn.dialect.name, list(chunk)))):
                 if (text, ext) in wanted:
                     found[(text, ext)] = sid
         return found

@@ -26,7 +26,7 @@ from core.storage.migrations import ensure_schema, read_version
 from core.storage.models import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
-from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty
+from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, sentence_lookup
 from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_models_dir
 
 EDIT_SOURCES = ("human", "import")
@@ -145,7 +145,8 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
         if not text.strip():
             raise StoreError("a sentence must not be empty")
         with self._write() as s:
-            row = s.scalar(select(Sentence).where(Sentence.text == text, Sentence.external_id == (external_id or "")))
+            row = s.scalar(select(Sentence).where(sentence_lookup(s.get_bind().dialect.name, [text]),
+                                                  Sentence.text == text, Sentence.external_id == (external_id or "")))
             if row is None:
                 row = Sentence(text=text, source=source, external_id=external_id or "", position=0)
                 s.add(row)

@@ -10,6 +10,7 @@ written in the same transaction as the history row, so they never disagree with 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -60,7 +61,11 @@ class Setting(Base):
 
 class Sentence(Base):
     __tablename__ = "sentences"
-    __table_args__ = (UniqueConstraint("text", "external_id", name="uq_sentences_text_external_id"),)
+    # One row per (text, external id). PostgreSQL cannot put a long text into a b-tree entry
+    # (about 2.7 kB; a long review or ticket fails the insert), so there the unique index is on
+    # md5(text) and lookups go through ``sentence_lookup``; SQLite keys the text itself.
+    __table_args__ = (UniqueConstraint("text", "external_id", name="uq_sentences_text_external_id")
+                      .ddl_if(dialect="sqlite"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
@@ -74,6 +79,18 @@ class Sentence(Base):
     # Cache: the lowest prediction confidence among its unlabeled terms (None: no such term), so
     # the "least confident" page is an index walk. Kept by ``refresh_uncertainty``.
     min_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+Index("uq_sentences_md5_external_id", func.md5(Sentence.text), Sentence.external_id,
+      unique=True).ddl_if(dialect="postgresql")
+
+
+def sentence_lookup(dialect: str, texts: list[str]) -> Any:
+    """The condition "the sentence's text is one of ``texts``", in the form its database's unique
+    index answers (exact texts on SQLite; their md5 on PostgreSQL, checked exactly by the caller)."""
+    if dialect == "postgresql":
+        return func.md5(Sentence.text).in_([hashlib.md5(t.encode("utf-8")).hexdigest() for t in texts])
+    return Sentence.text.in_(texts)
 
 
 class Term(Base):

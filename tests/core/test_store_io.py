@@ -209,3 +209,19 @@ def test_seed_train_file_round_trips_through_tsv(project, tmp_path, shared_data,
     with Project.create(store_factory("again")) as again:
         again.import_file(out)
         assert db_state(again) == db_state(project)
+
+
+def test_a_very_long_sentence_imports_once(project):
+    """PostgreSQL cannot key a b-tree on a 20 kB text; the store keys its md5 there instead."""
+    import random
+    import string
+
+    rng = random.Random(0)
+    text = "The soup " + " ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 9)))
+                                  for _ in range(3000))
+    assert len(text) > 15_000
+    assert project.import_examples([ex(text, "soup", NEG)]).sentences_added == 1
+    assert project.import_examples([ex(text, "soup", NEG)]).sentences_added == 0
+    assert project.add_sentence(text).id == project.page(SentenceFilter(), 0, 1)[0].id
+    assert project.add_sentence(text, external_id="other").id != project.add_sentence(text).id
+    assert project.count(SentenceFilter(text=text[-40:])) == 2  # the same text under two ids
