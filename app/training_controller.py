@@ -29,8 +29,10 @@ _BODY = re.compile(r"(?:phase 1/2|LoRA) · epoch (\d+)/(\d+) · loss ([0-9.]+)")
 
 def _run_training(project: str, cfg: Any, *, on_progress: Any, should_stop: Any, on_epoch: Any = None) -> Any:
     """The worker's function: imported lazily so the GUI thread never imports torch."""
+    from app.predictor import use_default_torch_threads
     from core.storage.training import train_project
 
+    use_default_torch_threads()
     kwargs = {"on_epoch": on_epoch} if on_epoch is not None and _accepts(train_project, "on_epoch") else {}
     return train_project(project, cfg, on_progress=on_progress, should_stop=should_stop, **kwargs)
 
