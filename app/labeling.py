@@ -13,6 +13,7 @@ import time
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView
 
 from app.dialogs import show_error
 from app.main_window import MainWindow
@@ -73,6 +74,7 @@ class LabelingController(QObject):
         panel.clearClicked.connect(self.clear_label)
         panel.nextClicked.connect(self.next_sentence)
         panel.previousClicked.connect(self.previous_sentence)
+        panel.termClicked.connect(self.select_span)
         self.view.spanSelected.connect(self._on_span_selected)
         self.w.sentence_list.selectionModel().currentChanged.connect(self._on_current_changed)
         self.model.modelReset.connect(self._on_list_reset)
@@ -112,6 +114,7 @@ class LabelingController(QObject):
             self.view.set_placeholder("No sentence matches" if self.state.project is not None else "No project open")
             panel.show_position("No sentence" if self.state.project is not None else "No project open")
             panel.show_term(None)
+            panel.show_terms((), None)
             self.bars.show_empty()
             return
         self.view.set_sentence(rec.text, term_spans(rec))
@@ -125,11 +128,18 @@ class LabelingController(QObject):
             self._span = None
             self.view.clear_selection()
             panel.show_term(None)
+            panel.show_terms(rec.terms, None)
             self.bars.show_empty("No terms in this sentence", "Click a word or drag over a phrase to add one")
-        elif self.view.selected_span() != span:
-            self.view.select_span(*span)  # emits spanSelected -> _on_span_selected
         else:
-            self._on_span_selected(*span)
+            self.select_span(*span)
+
+    @Slot(int, int)
+    def select_span(self, start: int, end: int) -> None:
+        """Pick ``[start, end)`` of the shown sentence, as a click would."""
+        if self.view.selected_span() != (start, end):
+            self.view.select_span(start, end)
+        else:
+            self._on_span_selected(start, end)
 
     @Slot(int, int)
     def _on_span_selected(self, start: int, end: int) -> None:
@@ -156,6 +166,7 @@ class LabelingController(QObject):
         else:
             where = f"labeled {term.label.value}" + (" (imported)" if term.label_source == "import" else " by you")
         panel.show_term(rec.text[span[0]:span[1]], where, human, can_accept=pred is not None)
+        panel.show_terms(rec.terms, span)
         if pred is not None:
             self.bars.set_prediction(pred, human)
         elif self.predictor.state == "loading":
@@ -298,7 +309,9 @@ class LabelingController(QObject):
 
     def select_row(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
-            self.w.sentence_list.setCurrentIndex(self.model.index(row))
+            index = self.model.index(row)
+            self.w.sentence_list.setCurrentIndex(index)
+            self.w.sentence_list.scrollTo(index, QAbstractItemView.PositionAtCenter)
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -354,6 +367,7 @@ class LabelingController(QObject):
         self._redo.clear()
         self._record, self._span = None, None
         self.model.set_project(self.state.project)
+        self.view.setFocus(Qt.OtherFocusReason)  # keys and Tab work at once
 
     @Slot()
     def _on_dataset_changed(self) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from app.charts import VersionsChart
 
-COLUMNS = ("Version", "Created", "Engine", "Labels", "Accuracy", "Macro-F1", "")
+COLUMNS = ("Version", "Engine", "Labels", "Accuracy", "Macro-F1")
 
 
 def version_name(v: Any) -> str:
@@ -46,7 +46,8 @@ class ModelsPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         outer.addWidget(self.table, 3)
         row = QHBoxLayout()
         self.activate_button = QPushButton("Use this version")
@@ -80,11 +81,13 @@ class ModelsPanel(QWidget):
         for r, v in enumerate(reversed(versions)):
             m = v.metrics or {}
             note = "starter" if "starter" in str(m.get("note", "")) else v.engine
-            cells = (version_name(v), v.created_at.strftime("%Y-%m-%d %H:%M"), note, str(v.n_labels),
-                     _pct(m.get("accuracy")), _pct(m.get("macro_f1")), "● active" if v.active else "")
+            cells = (("● " if v.active else "   ") + version_name(v), note, str(v.n_labels),
+                     _pct(m.get("accuracy")), _pct(m.get("macro_f1")))
+            tip = f"{version_name(v)}{' (in use)' if v.active else ''}: {v.engine}, made {v.created_at:%Y-%m-%d %H:%M}, folder {v.folder}"
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if c in (3, 4, 5):
+                item.setToolTip(tip)
+                if c in (2, 3, 4):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if v.active:
                     item.setFont(bold)
@@ -94,7 +97,8 @@ class ModelsPanel(QWidget):
         scored = [v for v in versions if isinstance((v.metrics or {}).get("accuracy"), (int, float))]
         active_index = next((i for i, v in enumerate(scored) if v.active), None)
         self.chart.set_versions(chart, active_index if active_index is not None else -1)
-        self.note.setText("" if versions else "No model yet: label at least 10 terms, then Retrain (Ctrl+R).")
+        self.note.setText("Each version is scored on its own held-out labels." if versions else
+                          "No model yet: label at least 10 terms, then Retrain (Ctrl+R).")
         if selected in self._ids:
             self.table.selectRow(self._ids.index(selected))
         self._sync_buttons()

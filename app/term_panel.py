@@ -5,9 +5,12 @@ Layout only: the controller fills it and listens to its signals.
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.prob_bars import ProbabilityBars
 from app.sentence_view import SentenceView
@@ -32,6 +35,7 @@ class TermPanel(QWidget):
     clearClicked = Signal()
     previousClicked = Signal()
     nextClicked = Signal()
+    termClicked = Signal(int, int)  # a row of the terms table: (start, end)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,12 +106,33 @@ class TermPanel(QWidget):
         actions.addWidget(self.clear_button, 1)
         outer.addLayout(actions)
 
+        terms_title = QLabel("Terms in this sentence")
+        terms_title.setProperty("muted", True)
+        outer.addWidget(terms_title)
+        self.terms_table = QTableWidget(0, 3)
+        self.terms_table.setHorizontalHeaderLabels(("Term", "Label", "Model"))
+        self.terms_table.verticalHeader().setVisible(False)
+        self.terms_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.terms_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.terms_table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.terms_table.setFocusPolicy(Qt.NoFocus)
+        self.terms_table.setShowGrid(False)
+        self.terms_table.setAccessibleName("Terms in this sentence")
+        header = self.terms_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        self.terms_table.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        outer.addWidget(self.terms_table)
+
         hint = QLabel("Click a word or drag over a phrase · Tab next term · J / K next / previous sentence · "
                       "Ctrl+Z undo · F1 all shortcuts")
         hint.setProperty("muted", True)
         hint.setWordWrap(True)
         outer.addWidget(hint)
         outer.addStretch(1)
+        self._term_spans: list[tuple[int, int]] = []
+        self.terms_table.cellClicked.connect(self._emit_term)
 
         for p, b in self.label_buttons.items():
             b.clicked.connect(self._emit_label)
@@ -122,6 +147,10 @@ class TermPanel(QWidget):
         for p, b in self.label_buttons.items():
             if b is button:
                 self.labelClicked.emit(p)
+
+    def _emit_term(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._term_spans):
+            self.termClicked.emit(*self._term_spans[row])
 
     # ---- filling -----------------------------------------------------------------------------
     def show_position(self, text: str, source: str = "") -> None:
@@ -142,3 +171,28 @@ class TermPanel(QWidget):
             b.setChecked(human == p)
         self.accept_button.setEnabled(term is not None and can_accept)
         self.clear_button.setEnabled(human is not None)
+
+    def show_terms(self, terms: Sequence[Any], selected: tuple[int, int] | None) -> None:
+        """One row per term of the sentence (``TermRecord``s): its text, your label, the model's."""
+        self._term_spans = [(t.start, t.end) for t in terms]
+        table = self.terms_table
+        table.setRowCount(len(terms))
+        for r, t in enumerate(terms):
+            label = QTableWidgetItem(t.label.value if t.label else "—")
+            if t.label is not None:
+                label.setForeground(QBrush(LABEL_COLORS[t.label].text))
+                label.setBackground(QBrush(LABEL_COLORS[t.label].tint))
+            model = QTableWidgetItem(f"{t.predicted.value} {t.confidence * 100:.0f} %" if t.predicted is not None
+                                     and t.confidence is not None else "—")
+            if t.predicted is not None:
+                model.setForeground(QBrush(LABEL_COLORS[t.predicted].text))
+            for c, item in enumerate((QTableWidgetItem(t.text), label, model)):
+                table.setItem(r, c, item)
+        rows = max(len(terms), 1)
+        row_h = table.verticalHeader().defaultSectionSize()
+        head = table.horizontalHeader().sizeHint().height() + 4
+        table.setMinimumHeight(head + row_h)
+        table.setMaximumHeight(head + min(rows, 6) * row_h)
+        table.clearSelection()
+        if selected in self._term_spans:
+            table.selectRow(self._term_spans.index(selected))

@@ -77,7 +77,7 @@ class TrainingPanel(QWidget):
         outer.addWidget(self.progress)
 
         self.curve = TrainingCurveChart()
-        self.curve.setMinimumHeight(190)
+        self.curve.setMinimumHeight(215)
         outer.addWidget(self.curve, 2)
 
         self.result_box = QGroupBox("New model")
@@ -91,6 +91,7 @@ class TrainingPanel(QWidget):
         for c, head in enumerate(("", "New", "Previous")):
             h = QLabel(head)
             h.setProperty("muted", True)
+            h.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
             grid.addWidget(h, 0, c)
         for r, (key, name) in enumerate((("accuracy", "Dev accuracy"), ("macro_f1", "Macro-F1")), start=1):
             grid.addWidget(QLabel(name), r, 0)
@@ -101,7 +102,7 @@ class TrainingPanel(QWidget):
                 self._cells[(which, key)] = cell
         box.addLayout(grid)
         self.confusion = ConfusionMatrixChart()
-        self.confusion.setMinimumHeight(200)
+        self.confusion.setMinimumHeight(170)
         box.addWidget(self.confusion, 1)
         choice = QHBoxLayout()
         self.keep_button = QPushButton("Keep new model")

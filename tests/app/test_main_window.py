@@ -317,13 +317,13 @@ def test_geometry_and_settings_persist(qtbot, tmp_path: Path, ctx: AppContext) -
     window, _controller = build(ctx)
     qtbot.addWidget(window)
     window.show()
-    window.resize(1000, 650)  # the offscreen screen is 800 px wide: restoreGeometry clamps the width
+    window.resize(1000, 700)  # the offscreen screen is 800 px wide: restoreGeometry clamps the width
     window.close()
     again = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     ctx2 = AppContext.create(tmp_path / "data", again, None)
     window2, _ = build(ctx2)
     qtbot.addWidget(window2)
-    assert window2.height() == 650 and window2.width() > 700  # unrestored, it would be 1480 x 900
+    assert window2.height() == 700 and window2.width() > 700  # unrestored, it would be 1480 x 900
     assert again.get(Key.BASE_MODEL) == ctx.settings.get(Key.BASE_MODEL)
     window2.close()
 
