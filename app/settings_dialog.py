@@ -11,24 +11,40 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.settings import Key, Settings
-from core.ml.config import ENGINE_DEFAULTS, TrainConfig
+from core.ml.config import TrainConfig
 
 ENGINE_NAMES = {"two-phase": "Two-phase (fine-tune, then train the head)", "lora": "LoRA adapter"}
 DEVICE_NAMES = {"auto": "Automatic (GPU when present)", "cpu": "CPU", "cuda": "CUDA GPU"}
 
 
+TRAIN_KEYS = (Key.EPOCHS, Key.HEAD_EPOCHS, Key.LR, Key.HEAD_LR, Key.LORA_RANK, Key.LORA_ALPHA)
+
+
 def config_from_settings(settings: Settings) -> TrainConfig:
-    """The TrainConfig the Retrain button uses; raises ValueError for values that cannot work."""
-    return config_from_values(settings.get)
+    """The TrainConfig the Retrain button uses; raises ValueError for values that cannot work.
+
+    Values the person never set come from the engine's own defaults (``ENGINE_DEFAULTS``), so
+    a LoRA run never inherits two-phase epochs and rates, and core's tuned defaults win.
+    """
+    stored = {k for k in TRAIN_KEYS if settings.qsettings.contains(k.value)}
+    return config_from_values(settings.get, stored)
 
 
-def config_from_values(get: Callable[[Key], Any]) -> TrainConfig:
+def config_from_values(get: Callable[[Key], Any], explicit: set[Key] | None = None) -> TrainConfig:
+    """``explicit``: the keys to take from ``get`` (None: all); the others are the engine's defaults."""
     engine = get(Key.ENGINE)
-    head_epochs = get(Key.HEAD_EPOCHS) if engine == "two-phase" else 0
+    base = TrainConfig.for_engine(engine)
+
+    def value(key: Key, default: Any) -> Any:
+        return get(key) if explicit is None or key in explicit else default
+
+    head_epochs = value(Key.HEAD_EPOCHS, base.epochs[1]) if engine == "two-phase" else 0
     return TrainConfig.for_engine(
         engine, base_model=get(Key.BASE_MODEL) or "bundled",
-        epochs=(get(Key.EPOCHS), head_epochs), lr=(get(Key.LR), get(Key.HEAD_LR)),
-        lora_rank=get(Key.LORA_RANK), lora_alpha=get(Key.LORA_ALPHA), device=get(Key.DEVICE))
+        epochs=(value(Key.EPOCHS, base.epochs[0]), head_epochs),
+        lr=(value(Key.LR, base.lr[0]), value(Key.HEAD_LR, base.lr[1])),
+        lora_rank=value(Key.LORA_RANK, base.lora_rank), lora_alpha=value(Key.LORA_ALPHA, base.lora_alpha),
+        device=get(Key.DEVICE))
 
 
 def _rate_edit(value: float) -> QLineEdit:
@@ -55,6 +71,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)
         self._settings = settings
         s = settings.get
+        current = config_from_settings(settings)  # what Retrain would use now
 
         model_box = QGroupBox("Model")
         form = QFormLayout(model_box)
@@ -83,12 +100,12 @@ class SettingsDialog(QDialog):
 
         train_box = QGroupBox("Training")
         tform = QFormLayout(train_box)
-        self.epochs = _spin(1, 100, s(Key.EPOCHS))
-        self.head_epochs = _spin(0, 500, s(Key.HEAD_EPOCHS))
-        self.lr = _rate_edit(s(Key.LR))
-        self.head_lr = _rate_edit(s(Key.HEAD_LR))
-        self.lora_rank = _spin(1, 256, s(Key.LORA_RANK))
-        self.lora_alpha = _spin(1, 512, s(Key.LORA_ALPHA))
+        self.epochs = _spin(1, 100, current.epochs[0])
+        self.head_epochs = _spin(0, 500, current.epochs[1] if current.engine == "two-phase" else s(Key.HEAD_EPOCHS))
+        self.lr = _rate_edit(current.lr[0])
+        self.head_lr = _rate_edit(current.lr[1])
+        self.lora_rank = _spin(1, 256, current.lora_rank)
+        self.lora_alpha = _spin(1, 512, current.lora_alpha)
         self._rows: dict[str, tuple[QLabel, QWidget]] = {}
         for name, label, widget in (("epochs", "Epochs", self.epochs), ("head_epochs", "Head epochs", self.head_epochs),
                                     ("lr", "Learning rate", self.lr), ("head_lr", "Head learning rate", self.head_lr),
@@ -125,13 +142,14 @@ class SettingsDialog(QDialog):
 
     def apply_engine_defaults(self) -> None:
         """Epochs and rates that suit the chosen engine (LoRA wants more epochs and a larger rate)."""
-        defaults: dict[str, Any] = ENGINE_DEFAULTS.get(self.engine.currentData(), {})
-        epochs, lr = defaults.get("epochs", (1, 20)), defaults.get("lr", (5e-5, 2e-4))
-        self.epochs.setValue(int(epochs[0]))
-        if epochs[1]:
-            self.head_epochs.setValue(int(epochs[1]))
-        self.lr.setText(f"{lr[0]:g}")
-        self.head_lr.setText(f"{lr[1]:g}")
+        defaults = TrainConfig.for_engine(self.engine.currentData())
+        self.epochs.setValue(defaults.epochs[0])
+        if defaults.epochs[1]:
+            self.head_epochs.setValue(defaults.epochs[1])
+        self.lr.setText(f"{defaults.lr[0]:g}")
+        self.head_lr.setText(f"{defaults.lr[1]:g}")
+        self.lora_rank.setValue(defaults.lora_rank)
+        self.lora_alpha.setValue(defaults.lora_alpha)
 
     def _sync(self) -> None:
         lora = self.engine.currentData() == "lora"
