@@ -29,6 +29,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tp-noweights": {"engine": "two-phase", "class_weights": "none"},
     "tp-balanced": {"engine": "two-phase", "class_weights": "balanced"},
     "tp-bs32-lr1e-4": {"engine": "two-phase", "lr": (1e-4, 2e-4), "batch_size": 32},
+    "tp-bs32-lr2e-4": {"engine": "two-phase", "lr": (2e-4, 2e-4), "batch_size": 32},
     "tp-headlr1e-3": {"engine": "two-phase", "lr": (1e-4, 1e-3)},
     "tp-2ep-lr1e-4": {"engine": "two-phase", "epochs": (2, 20), "lr": (1e-4, 2e-4)},
     "tp-3ep-lr5e-5": {"engine": "two-phase", "epochs": (3, 20), "lr": (5e-5, 2e-4)},
