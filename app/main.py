@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -84,8 +85,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     window, controller = build(ctx)
     window.show()
     QTimer.singleShot(0, window, _report_shown)
+    close_on_signals(window)
     deferred_start(controller, args.project)
     return app.exec()
+
+
+def close_on_signals(window: MainWindow) -> None:
+    """Ctrl+C or SIGTERM in the terminal close the window the normal way (training cancelled,
+    the store closed). Qt's event loop runs in C++, so a timer lets Python's handler run."""
+    def handler(_signum: int, _frame: object) -> None:
+        window.close()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    timer = QTimer(window)
+    timer.timeout.connect(_wake)
+    timer.start(250)
+
+
+def _wake() -> None:
+    """Nothing: returning to Python is the point (pending signal handlers run)."""
 
 
 def _report_shown() -> None:
