@@ -216,9 +216,14 @@ class PredictorEngine(QObject):
             self._store = None
 
     @Slot()
-    def shutdown(self) -> None:
+    def unload(self) -> None:
+        """Serve nothing: stop scoring and free the model's memory."""
         self._end_job()
-        self._model = None
+        self._model, self._ref = None, None
+
+    @Slot()
+    def shutdown(self) -> None:
+        self.unload()
 
 
 class PredictionService(QObject):
@@ -235,6 +240,7 @@ class PredictionService(QObject):
     _post_load = Signal(object)
     _post_predict = Signal(object)
     _post_score = Signal(object)
+    _post_unload = Signal()
     _post_shutdown = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -246,6 +252,7 @@ class PredictionService(QObject):
         self._post_load.connect(self._engine.load)
         self._post_predict.connect(self._engine.predict)
         self._post_score.connect(self._engine.score)
+        self._post_unload.connect(self._engine.unload)
         self._post_shutdown.connect(self._engine.shutdown)
         self._engine.loaded.connect(self._on_loaded)
         self._engine.load_failed.connect(self._on_load_failed)
@@ -274,6 +281,7 @@ class PredictionService(QObject):
             return
         self._ref = ref
         if ref is None:
+            self._post_unload.emit()
             self._set_state("none", why_none or "No model yet")
             return
         self._set_state("loading", f"Loading {ref.name}…")
@@ -353,7 +361,13 @@ class PredictionService(QObject):
         self._engine.stop()
         self._post_shutdown.emit()
         self._thread.quit()
-        return bool(self._thread.wait(timeout_ms))
+        if not self._thread.wait(timeout_ms):
+            return False
+        try:
+            self._engine.unload()  # its thread has ended: closing its store connection here is safe
+        except RuntimeError:  # already deleted (deleteLater on the thread's end)
+            pass
+        return True
 
 
 def model_ref_for(version: Any, project: str, device: str = "auto") -> ModelRef:

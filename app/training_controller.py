@@ -72,7 +72,17 @@ class TrainingController(QObject):
         self.panel.keepClicked.connect(self.keep)
         self.panel.rollbackClicked.connect(self.roll_back)
         self._clock.timeout.connect(self._tick)
-        self.state.projectChanged.connect(self._sync_actions)
+        self.state.projectChanged.connect(self._on_project_changed)
+
+    @Slot()
+    def _on_project_changed(self) -> None:
+        """Another project: a training of the old one is cancelled, its result put away."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self.panel.show_cancelling()
+        self._previous = self._new = None
+        self.panel.result_box.setVisible(False)
+        self._sync_actions()
 
     @property
     def running(self) -> bool:
@@ -167,7 +177,7 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_finished(self, result: Any) -> None:
-        run, version = result
+        _run, version = result
         self._end("finished" if version is not None else "cancelled")
         if version is None:
             self.panel.show_idle("Training cancelled; the previous model stays.")

@@ -22,6 +22,8 @@ def describe_progress(message: str) -> str:
     text = message.strip()
     if not text:
         return ""
+    if text == "done":  # the store then scores the previous model on the same labels, and saves
+        return "Comparing with the previous model and saving the new one…"
     if text.startswith("phase 1/2"):
         text = text.replace("phase 1/2", "Fine-tuning", 1)
     elif text.startswith("phase 2/2"):

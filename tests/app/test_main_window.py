@@ -336,3 +336,19 @@ def test_help_lists_every_labeling_key(qtbot, app) -> None:
         assert k in keys, k
     controller._help.close()
     QApplication.processEvents()
+
+
+def test_opening_another_project_cancels_its_training(qtbot, app, ctx: AppContext, tmp_path: Path,
+                                                      small_tsv: Path, tiny_model: Path) -> None:
+    window, controller = app
+    ctx.settings.set(Key.EPOCHS, 400)
+    window.actions["retrain"].trigger()
+    qtbot.waitUntil(lambda: window.training_panel.progress.value() > 2, timeout=60000)
+    other = create_project(tmp_path / "other.db", tiny_model)
+    with Project.open(other) as store:
+        store.import_file(small_tsv)
+    assert controller.open_path(other)
+    qtbot.waitUntil(lambda: controller.training.outcome is not None, timeout=5000)
+    assert controller.training.outcome == "cancelled" and not window.training_panel.result_box.isVisible()
+    assert window.windowTitle().startswith("other") and [a.text() for a in window.recent_menu.actions()] == \
+        ["other.db", "reviews.db"]
