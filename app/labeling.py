@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QApplication, QLineEdit
 
 from app.dialogs import show_error
 from app.main_window import MainWindow
@@ -213,6 +213,13 @@ class LabelingController(QObject):
 
     @Slot()
     def accept_prediction(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is self.w.search_edit:  # Enter in the search box: search now, then label the results
+            self.apply_filter()
+            self.view.setFocus(Qt.OtherFocusReason)
+            return
+        if isinstance(focus, (QLineEdit, QAbstractSpinBox)):
+            return
         pred = self.bars.prediction()
         if pred is not None:
             self.set_label(pred.label)

@@ -4,7 +4,6 @@ and at the end the new model beside the previous one with Keep / Roll back. Layo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -13,8 +12,6 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPro
 
 from app.charts import ConfusionMatrixChart, TrainingCurveChart
 
-_PHASE = re.compile(r"phase (\d)/(\d)")
-_EPOCH = re.compile(r"epoch (\d+)/(\d+)")
 
 
 def describe_progress(message: str) -> str:

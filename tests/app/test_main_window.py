@@ -193,6 +193,15 @@ def test_filters_and_search(qtbot, app, project_file: Path) -> None:
     qtbot.waitUntil(lambda: window.sentence_model.total() == 2, timeout=3000)
     assert all("waiter" in window.sentence_model.record(r).text for r in range(2))
     assert window.count_label.text() == "2 sentences"
+    with Project.open(project_file) as store:
+        labeled = store.stats().labeled
+    window.search_edit.setFocus()
+    window.search_edit.clear()
+    qtbot.keyClicks(window.search_edit, "soup")
+    qtbot.keyClick(window.search_edit, Qt.Key_Return)  # searches at once; labels nothing
+    assert window.sentence_model.total() == 2 and window.term_panel.sentence_view.hasFocus()
+    with Project.open(project_file) as store:
+        assert store.stats().labeled == labeled
 
 
 def test_bad_import_names_file_and_line_and_changes_nothing(qtbot, app, project_file: Path,
