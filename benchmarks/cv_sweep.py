@@ -32,6 +32,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tp-bs32-lr2e-4": {"engine": "two-phase", "lr": (2e-4, 2e-4), "batch_size": 32},
     "tp-headlr1e-3": {"engine": "two-phase", "lr": (1e-4, 1e-3)},
     "tp-2ep-lr1e-4": {"engine": "two-phase", "epochs": (2, 20), "lr": (1e-4, 2e-4)},
+    "tp-2ep-lr1e-4-balanced": {"engine": "two-phase", "epochs": (2, 20), "lr": (1e-4, 2e-4),
+                               "class_weights": "balanced"},
     "tp-3ep-lr5e-5": {"engine": "two-phase", "epochs": (3, 20), "lr": (5e-5, 2e-4)},
     "tp-head5": {"engine": "two-phase", "epochs": (1, 5)},
     "tp-bs32-lr1e-4-head5": {"engine": "two-phase", "lr": (1e-4, 2e-4), "batch_size": 32, "epochs": (1, 5)},
