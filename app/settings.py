@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.ml.config import TrainConfig
+
 ORGANIZATION = "PolarityStudio"
 APPLICATION = "Polarity Studio"
 MAX_RECENT = 8
@@ -35,16 +37,19 @@ class Key(str, Enum):
     SPLITTER_STATE = "window/splitter"
 
 
+# Training defaults come from core (one source of truth, chosen there by cross-validation).
+_TWO_PHASE = TrainConfig.for_engine("two-phase")
+
 # One table of defaults; the type of each default is the type ``get`` returns.
 DEFAULTS: dict[Key, Any] = {
-    Key.ENGINE: "two-phase",      # fine-tune 1 epoch, then train the head on cached features
-    Key.BASE_MODEL: "bundled",    # the MiniLM shipped with the program; no hub needed
-    Key.EPOCHS: 1,                # phase one (whole network); LoRA uses it as its epoch count
-    Key.HEAD_EPOCHS: 20,          # phase two (head only), cheap with cached features
-    Key.LR: 5e-5,
-    Key.HEAD_LR: 2e-4,
-    Key.LORA_RANK: 8,
-    Key.LORA_ALPHA: 16,
+    Key.ENGINE: _TWO_PHASE.engine,       # fine-tune 1 epoch, then train the head on cached features
+    Key.BASE_MODEL: _TWO_PHASE.base_model,  # the MiniLM shipped with the program; no hub needed
+    Key.EPOCHS: _TWO_PHASE.epochs[0],    # phase one (whole network); LoRA uses it as its epoch count
+    Key.HEAD_EPOCHS: _TWO_PHASE.epochs[1],  # phase two (head only), cheap with cached features
+    Key.LR: _TWO_PHASE.lr[0],
+    Key.HEAD_LR: _TWO_PHASE.lr[1],
+    Key.LORA_RANK: _TWO_PHASE.lora_rank,
+    Key.LORA_ALPHA: _TWO_PHASE.lora_alpha,
     Key.DEVICE: "auto",           # CUDA when present, else CPU
     Key.LAST_PROJECT: "",
     Key.RECENT_PROJECTS: [],      # newest first

@@ -6,12 +6,9 @@ previous one, with Keep or Roll back.
 
 from __future__ import annotations
 
-import inspect
-import json
 import logging
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
@@ -33,15 +30,7 @@ def _run_training(project: str, cfg: Any, *, on_progress: Any, should_stop: Any,
     from core.storage.training import train_project
 
     use_default_torch_threads()
-    kwargs = {"on_epoch": on_epoch} if on_epoch is not None and _accepts(train_project, "on_epoch") else {}
-    return train_project(project, cfg, on_progress=on_progress, should_stop=should_stop, **kwargs)
-
-
-def _accepts(fn: Any, name: str) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
+    return train_project(project, cfg, on_progress=on_progress, should_stop=should_stop, on_epoch=on_epoch)
 
 
 class TrainingController(QObject):
@@ -183,8 +172,6 @@ class TrainingController(QObject):
             self.panel.show_idle("Training cancelled; the previous model stays.")
             return
         self._new = version
-        if not self._epoch_events:
-            self._curve_from_history(version.folder)
         m = version.metrics or {}
         previous = m.get("previous") if isinstance(m.get("previous"), dict) else None
         prev_name = f"v{self._previous.id}" if self._previous is not None else "none"
@@ -207,17 +194,6 @@ class TrainingController(QObject):
     def _on_cancelled(self) -> None:
         self._end("cancelled")
         self.panel.show_idle("Training cancelled; the previous model stays.")
-
-    def _curve_from_history(self, folder: str) -> None:
-        """Epoch points from the saved model's history (when the store gave no epoch events)."""
-        try:
-            info = json.loads((Path(folder) / "model.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        self.panel.curve.clear()
-        self._epoch_index, self._last_epoch = -1, None
-        for entry in info.get("history") or []:
-            self._on_epoch(entry)
 
     # ---- keep / roll back ------------------------------------------------------------------------
     @Slot()

@@ -24,7 +24,8 @@ PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
 
 def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None = None, dev_format: str | None = None,
                   dev_fraction: float = 0.1, on_progress: Progress | None = None,
-                  should_stop: Callable[[], bool] | None = None, models_dir: str | Path | None = None
+                  should_stop: Callable[[], bool] | None = None, models_dir: str | Path | None = None,
+                  on_epoch: Callable[[dict[str, Any]], None] | None = None
                   ) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
     """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register and activate the model.
 
@@ -56,7 +57,8 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
                 train_set, dev_set = snapshot, dev_examples
             else:
                 train_set, dev_set = stratified_split(snapshot, dev_fraction, cfg.seed)
-            result = train(cfg, train_set, dev_set or None, on_progress=on_progress, should_stop=should_stop)
+            result = train(cfg, train_set, dev_set or None, on_progress=on_progress, should_stop=should_stop,
+                           on_epoch=on_epoch)
             if should_stop is not None and should_stop():
                 raise TrainingCancelled("training was cancelled")
             metrics = dict(result.metrics)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.ml.config import TrainConfig
 from app.settings import DEFAULTS, MAX_RECENT, Key, Settings
 
 
@@ -19,7 +20,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.get(Key.ENGINE) == "two-phase"
     assert s.get(Key.BASE_MODEL) == "bundled"
     assert (s.get(Key.EPOCHS), s.get(Key.HEAD_EPOCHS)) == (1, 20)
-    assert (s.get(Key.LR), s.get(Key.HEAD_LR)) == (5e-5, 2e-4)
+    # The app's training defaults are core's (one source of truth).
+    assert (s.get(Key.LR), s.get(Key.HEAD_LR)) == TrainConfig.for_engine("two-phase").lr
     assert (s.get(Key.LORA_RANK), s.get(Key.LORA_ALPHA)) == (8, 16)
     assert s.get(Key.DEVICE) == "auto"
     assert s.get(Key.RECENT_PROJECTS) == [] and s.get(Key.LAST_PROJECT) == ""
@@ -63,7 +65,7 @@ def test_unreadable_values_fall_back_to_defaults(tmp_path: Path) -> None:
     path.write_text("[train]\nepochs=many\nlr=fast\ndevice=tpu\nlora_rank=4\n", encoding="utf-8")
     s = ini(path)
     assert s.get(Key.EPOCHS) == 1
-    assert s.get(Key.LR) == 5e-5
+    assert s.get(Key.LR) == TrainConfig.for_engine("two-phase").lr[0]
     assert s.get(Key.DEVICE) == "auto"
     assert s.get(Key.LORA_RANK) == 4
 
