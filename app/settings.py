@@ -42,7 +42,7 @@ _TWO_PHASE = TrainConfig.for_engine("two-phase")
 
 # One table of defaults; the type of each default is the type ``get`` returns.
 DEFAULTS: dict[Key, Any] = {
-    Key.ENGINE: _TWO_PHASE.engine,       # fine-tune 1 epoch, then train the head on cached features
+    Key.ENGINE: _TWO_PHASE.engine,       # fine-tune the whole network, then the head on cached features
     Key.BASE_MODEL: _TWO_PHASE.base_model,  # the MiniLM shipped with the program; no hub needed
     Key.EPOCHS: _TWO_PHASE.epochs[0],    # phase one (whole network); LoRA uses it as its epoch count
     Key.HEAD_EPOCHS: _TWO_PHASE.epochs[1],  # phase two (head only), cheap with cached features

@@ -19,7 +19,7 @@ def test_defaults(tmp_path: Path) -> None:
     s = ini(tmp_path / "s.ini")
     assert s.get(Key.ENGINE) == "two-phase"
     assert s.get(Key.BASE_MODEL) == "bundled"
-    assert (s.get(Key.EPOCHS), s.get(Key.HEAD_EPOCHS)) == (1, 20)
+    assert (s.get(Key.EPOCHS), s.get(Key.HEAD_EPOCHS)) == TrainConfig.for_engine("two-phase").epochs
     # The app's training defaults are core's (one source of truth).
     assert (s.get(Key.LR), s.get(Key.HEAD_LR)) == TrainConfig.for_engine("two-phase").lr
     assert (s.get(Key.LORA_RANK), s.get(Key.LORA_ALPHA)) == (8, 16)
@@ -64,7 +64,7 @@ def test_unreadable_values_fall_back_to_defaults(tmp_path: Path) -> None:
     path = tmp_path / "s.ini"
     path.write_text("[train]\nepochs=many\nlr=fast\ndevice=tpu\nlora_rank=4\n", encoding="utf-8")
     s = ini(path)
-    assert s.get(Key.EPOCHS) == 1
+    assert s.get(Key.EPOCHS) == TrainConfig.for_engine("two-phase").epochs[0]
     assert s.get(Key.LR) == TrainConfig.for_engine("two-phase").lr[0]
     assert s.get(Key.DEVICE) == "auto"
     assert s.get(Key.LORA_RANK) == 4
