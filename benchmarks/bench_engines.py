@@ -39,7 +39,7 @@ def _train_job(job: dict[str, Any]) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     if job.get("save"):
         result.model.save(job["save"])
-    m = result.metrics
+    m = result.metrics or {"accuracy": None, "macro_f1": None, "per_class": {"neutral": {"f1": None}}}
     return {"engine": job["engine"], "seed": job["seed"], "fold": job.get("fold"),
             "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
             "neutral_f1": m["per_class"]["neutral"]["f1"], "train_seconds": round(seconds, 1),
