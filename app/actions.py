@@ -26,6 +26,8 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_project", "&New project…", ("Ctrl+N",), "new", "Create an empty project file", "Project"),
     ActionSpec("open_project", "&Open project…", ("Ctrl+O",), "open", "Open a project file", "Project"),
+    ActionSpec("connect_server", "&Connect to server…", ("Ctrl+Shift+O",), "",
+               "Open a team project on a PostgreSQL server", "Project"),
     ActionSpec("import", "&Import…", ("Ctrl+I",), "import",
                "Add sentences and labels from TSV, SemEval XML, JSONL or CSV", "Project"),
     ActionSpec("export", "&Export…", ("Ctrl+E",), "export", "Write the labels (and predictions) to a file", "Project"),

@@ -6,7 +6,11 @@ person's real settings or projects.
 
 Environment overrides (read only by ``AppContext.from_environment``):
 ``POLARITY_STUDIO_HOME`` (data folder), ``POLARITY_STUDIO_SETTINGS`` (an ini file),
-``POLARITY_STUDIO_STARTER`` (a model folder used instead of the bundled starter model).
+``POLARITY_STUDIO_STARTER`` (a model folder used instead of the bundled starter model),
+``POLARITY_STUDIO_POLL_MS`` (how often an open project is checked for others' labels).
+
+The author name labels are recorded under is the person's choice, kept in the settings
+(``team/author``); unset, it is ``$POLARITY_AUTHOR`` or the OS user name.
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ from PySide6.QtCore import QSettings, QStandardPaths
 
 from app.settings import Settings
 from core.paths import starter_model_dir
+from core.storage.team import MAX_AUTHOR, default_author
 
 HOME_ENV = "POLARITY_STUDIO_HOME"
 SETTINGS_ENV = "POLARITY_STUDIO_SETTINGS"
 STARTER_ENV = "POLARITY_STUDIO_STARTER"
+POLL_ENV = "POLARITY_STUDIO_POLL_MS"
 DEMO_NAME = "Demo project.db"
+DEFAULT_POLL_MS = 3000  # a poll is one or two index lookups; 3 s feels live without loading a server
+AUTHOR_SETTING = "team/author"  # raw QSettings key (app.settings' Key table has no team entries yet)
 
 
 @dataclass
@@ -31,10 +39,11 @@ class AppContext:
     data_dir: Path
     settings: Settings
     starter_model: Path | None  # None: no starter model shipped (the person retrains first)
+    poll_ms: int = DEFAULT_POLL_MS  # how often others' labels are looked for (0: never)
 
     @classmethod
     def create(cls, data_dir: str | Path, settings: Settings | str | Path | None = None,
-               starter_model: str | Path | None | bool = True) -> "AppContext":
+               starter_model: str | Path | None | bool = True, poll_ms: int = DEFAULT_POLL_MS) -> "AppContext":
         """``settings``: a Settings, an ini path, or None (the user's QSettings).
         ``starter_model``: a folder, True (the bundled one if present) or None/False (none)."""
         folder = Path(data_dir).expanduser()
@@ -51,7 +60,7 @@ class AppContext:
             starter = None
         if starter is not None and not (starter / "model.json").is_file():
             starter = None
-        return cls(folder, typed, starter)
+        return cls(folder, typed, starter, max(0, int(poll_ms)))
 
     @classmethod
     def from_environment(cls, data_dir: str | None = None, settings_path: str | None = None) -> "AppContext":
@@ -59,7 +68,26 @@ class AppContext:
         home = data_dir or os.environ.get(HOME_ENV) or default_data_dir()
         ini = settings_path or os.environ.get(SETTINGS_ENV) or None
         starter: str | bool = os.environ.get(STARTER_ENV) or True
-        return cls.create(home, ini, starter)
+        try:
+            poll = int(os.environ.get(POLL_ENV) or DEFAULT_POLL_MS)
+        except ValueError:
+            poll = DEFAULT_POLL_MS
+        return cls.create(home, ini, starter, poll)
+
+    @property
+    def author(self) -> str:
+        """Who this person's labels are by: the name they gave, else $POLARITY_AUTHOR / the OS user."""
+        stored = self.settings.qsettings.value(AUTHOR_SETTING, "")
+        name = str(stored).strip() if isinstance(stored, str) else ""
+        return name or default_author() or "unknown"
+
+    def set_author(self, name: str) -> None:
+        """Remember ``name`` (trimmed; empty forgets it and the default applies again)."""
+        name = name.strip()[:MAX_AUTHOR]
+        if name:
+            self.settings.qsettings.setValue(AUTHOR_SETTING, name)
+        else:
+            self.settings.qsettings.remove(AUTHOR_SETTING)
 
     @property
     def demo_project(self) -> Path:

@@ -1,6 +1,7 @@
 """The top controller: projects (new, open, recent, first-run demo), import / export, settings,
-help, the status bar counts, and an orderly shutdown. It builds the three focused controllers
-(labeling, model, training) and the predictor, and wires its own signals in ``_connect_callbacks``.
+help, the status bar counts, and an orderly shutdown. It builds the focused controllers
+(labeling, model, training, team projects, refresh) and the predictor, and wires its own
+signals in ``_connect_callbacks``. Recent server projects are kept as URLs without password.
 """
 
 from __future__ import annotations
@@ -21,21 +22,25 @@ from app.labeling import LabelingController
 from app.main_window import MainWindow
 from app.model_controller import ModelController
 from app.predictor import PredictionService
+from app.refresh import RefreshController
 from app.settings import Key
 from app.settings_dialog import SettingsDialog
-from app.state import AppState
+from app.state import AppState, is_url, split_url
+from app.team_controller import TeamController
 from app.training_controller import TrainingController
 from app.workers import Worker, start_worker, stop_and_wait
+from core.storage.db import display
 
 log = logging.getLogger(__name__)
 
 
-def _import_job(project: str, path: str, fmt: str | None, *, on_progress: Any, should_stop: Any) -> Any:
+def _import_job(project: str, path: str, fmt: str | None, author: str | None, *, on_progress: Any,
+                should_stop: Any) -> Any:
     """Worker function: its own connection; the store imports all rows or none."""
     from core.storage import Project
 
     on_progress(0, 1, f"reading {Path(path).name}")
-    with Project.open(project, recover_runs=False) as store:
+    with Project.open(project, recover_runs=False, author=author) as store:
         return store.import_file(path, fmt)
 
 
@@ -59,7 +64,9 @@ class AppController(QObject):
         self.labeling = LabelingController(window, self.state, self.predictor)
         self.models = ModelController(window, self.state, self.predictor)
         self.training = TrainingController(window, self.state)
+        self.refresh = RefreshController(window, self.state, ctx.poll_ms)
         self._io: tuple[Any, Worker] | None = None
+        self.team = TeamController(window, self.state, ctx)
         self._help: HelpDialog | None = None
         window.close_guard = self.shutdown
         self._connect_callbacks()
@@ -76,16 +83,22 @@ class AppController(QObject):
         a["settings"].triggered.connect(self.settings_dialog)
         a["help"].triggered.connect(self.show_help)
         self.w.recent_menu.triggered.connect(self._open_recent)
+        self.team.connected.connect(self._remember_recent)
         self.state.projectChanged.connect(self._on_project_changed)
         self.state.labelsChanged.connect(self.refresh_counts)
         self.state.datasetChanged.connect(self.refresh_counts)
 
     # ---- projects --------------------------------------------------------------------------------
     def start(self, project: str | Path | None = None) -> None:
-        """Open ``project``, else the last one, else the demo (made on first run)."""
+        """Open ``project`` (a file or a server URL), else the last one, else the demo (made on first run).
+        A last project on a server opens the Connect dialog (its password is not kept)."""
         last = self.ctx.settings.get(Key.LAST_PROJECT)
-        if project is not None:
+        if project is not None and is_url(project) and not str(project).startswith("sqlite"):
+            self.team.connect_url(str(project))
+        elif project is not None:
             self.open_path(project)
+        elif last and is_url(last):
+            self.team.reconnect(last)
         elif last and Path(last).is_file():
             self.open_path(last)
         else:
@@ -102,13 +115,17 @@ class AppController(QObject):
 
     def open_path(self, path: str | Path) -> bool:
         try:
-            self.state.open(path)
+            self.state.open(path, author=self.ctx.author)
         except Exception as exc:  # noqa: BLE001 - StoreError and friends: say why, keep the current one
             show_error(self.w, "Cannot open the project", exc)
             return False
-        self.ctx.settings.add_recent_project(str(self.state.path))
-        self._rebuild_recent()
+        self._remember_recent(str(self.state.path))
         return True
+
+    @Slot(str)
+    def _remember_recent(self, where: str) -> None:
+        self.ctx.settings.add_recent_project(where)
+        self._rebuild_recent()
 
     @Slot()
     def new_project(self) -> None:
@@ -133,7 +150,9 @@ class AppController(QObject):
     @Slot(QAction)
     def _open_recent(self, action: QAction) -> None:
         path = action.data()
-        if path:
+        if path and is_url(path):
+            self.team.reconnect(path)
+        elif path:
             self.open_path(path)
 
     def _rebuild_recent(self) -> None:
@@ -141,18 +160,23 @@ class AppController(QObject):
         menu.clear()
         recent = self.ctx.settings.get(Key.RECENT_PROJECTS)
         for path in recent:
-            action = menu.addAction(Path(path).name)
+            server = is_url(path)
+            try:
+                url = split_url(path)[0] if server else None
+            except Exception:  # noqa: BLE001 - a hand-edited settings file: leave that entry out
+                continue
+            action = menu.addAction(f"{url.database} on {url.host or 'localhost'} (server)" if url else Path(path).name)
             action.setData(path)
-            action.setToolTip(path)
-            action.setEnabled(Path(path).is_file())
+            action.setToolTip(display(url) if url else path)
+            action.setEnabled(server or Path(path).is_file())
         menu.setEnabled(bool(recent))
 
     def _start_dir(self) -> Path:
-        return self.state.path.parent if self.state.path is not None else self.ctx.projects_dir
+        return self.state.path.parent if isinstance(self.state.path, Path) else self.ctx.projects_dir
 
     @Slot()
     def _on_project_changed(self) -> None:
-        self.w.set_project_title(self.state.name)
+        self.w.set_project_title(self.state.name, self.state.location, self.state.author)
         self.refresh_counts()
         self._sync_actions()
 
@@ -182,7 +206,7 @@ class AppController(QObject):
         """Import in a worker thread; the store writes all rows in one transaction or none."""
         if self.state.project is None or self._io is not None:
             return False
-        worker = Worker(_import_job, str(self.state.path), str(path), fmt)
+        worker = Worker(_import_job, str(self.state.path), str(path), fmt, self.state.author)
         worker.finished.connect(self._on_imported)
         worker.failed.connect(self._on_import_failed)
         worker.cancelled.connect(self._on_import_cancelled)
@@ -225,7 +249,8 @@ class AppController(QObject):
     def export_dialog(self) -> None:
         if self.state.project is None:
             return
-        dialog = ExportDialog(self.w, str(self._start_dir()), self.state.name or "export")
+        url = self.state.url
+        dialog = ExportDialog(self.w, str(self._start_dir()), (url.database if url else self.state.name) or "export")
         if dialog.exec() == QDialog.Accepted:
             path, fmt, with_predictions = dialog.choice()
             if path:
@@ -284,6 +309,8 @@ class AppController(QObject):
         if self._io is not None:
             stop_and_wait(*self._io, timeout_ms=30000)
             self._io = None
+        self.team.shutdown()
+        self.refresh.shutdown()
         self.predictor.shutdown()
         self.state.close(announce=False)
         return True

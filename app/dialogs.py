@@ -37,13 +37,17 @@ def error_details(exc: BaseException | str) -> tuple[str, str]:
     return str(exc), ""
 
 
-def show_error(parent: QWidget, title: str, exc: BaseException | str, unchanged: bool = False) -> QMessageBox:
-    """A window-modal error box naming file, line and reason when known; returns it (already open)."""
+def show_error(parent: QWidget, title: str, exc: BaseException | str, unchanged: bool = False,
+               where: tuple[str, str] | None = None) -> QMessageBox:
+    """A window-modal error box naming file, line and reason when known; returns it (already open).
+    ``where``: (what, name) shown above the reason, e.g. ("Server", the URL with its password as ***)."""
     short, detail = error_details(exc)
     box = QMessageBox(QMessageBox.Critical, title, "", QMessageBox.Ok, parent)
     box.setObjectName("errorDialog")
     body = [f"<p><b>{html.escape(title)}</b></p>"]
     path, line = getattr(exc, "path", None), getattr(exc, "line", None)
+    if where is not None:
+        body.append(f"<p>{html.escape(where[0])}: <code>{html.escape(where[1])}</code></p>")
     if path:
         body.append(f"<p>File: <code>{html.escape(str(path))}</code>"
                     + (f"<br>Line: <b>{line}</b>" if line else "") + "</p>")

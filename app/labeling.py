@@ -87,6 +87,7 @@ class LabelingController(QObject):
         self.state.projectChanged.connect(self._on_project_changed)
         self.state.datasetChanged.connect(self._on_dataset_changed)
         self.state.predictionsChanged.connect(self._on_predictions_changed)
+        self.state.othersLabeled.connect(self._on_others_labeled)
         self.view.installEventFilter(self)
         self.w.sentence_list.installEventFilter(self)
 
@@ -164,7 +165,7 @@ class LabelingController(QObject):
         elif term.label is None:
             where = "not labeled yet"
         else:
-            where = f"labeled {term.label.value}" + (" (imported)" if term.label_source == "import" else " by you")
+            where = f"labeled {term.label.value}" + (" (imported)" if term.label_source == "import" else self._by(term))
         panel.show_term(rec.text[span[0]:span[1]], where, human, can_accept=pred is not None)
         panel.show_terms(rec.terms, span)
         if pred is not None:
@@ -177,6 +178,12 @@ class LabelingController(QObject):
             self.bars.show_empty("No model yet", "Label at least 10 terms, then Retrain (Ctrl+R)")
         else:
             self.bars.set_prediction(None, human)
+
+    def _by(self, term: TermRecord) -> str:
+        """" by you", or " by bob" when another person gave the term its current label."""
+        rows = self.state.project.history(term.id, include_model=False) if self.state.project is not None else []
+        author = rows[-1].author if rows else None
+        return " by you" if author in (None, self.state.author) else f" by {author}"
 
     @Slot(object, object)
     def _on_prediction(self, key: PredictKey, pred: Prediction) -> None:
@@ -240,7 +247,7 @@ class LabelingController(QObject):
         try:
             if term is None:
                 term = project.add_term(rec.id, span[0], span[1])
-            project.set_label(term.id, polarity)
+            self.state.note_own(project.set_label(term.id, polarity))
         except StoreError as exc:
             show_error(self.w, "The label was not saved", exc)
             return
@@ -270,6 +277,7 @@ class LabelingController(QObject):
                 return
             term_id, sentence_id = term.id, term.sentence_id
         event = project.undo(term_id) if undo else project.redo(term_id)
+        self.state.note_own(event)
         if event is None:
             self.w.statusBar().showMessage("Nothing to " + ("undo" if undo else "redo") + " for this term", 3000)
             return
@@ -379,6 +387,26 @@ class LabelingController(QObject):
     @Slot()
     def _on_dataset_changed(self) -> None:
         self.model.reset()
+
+    @Slot(object)
+    def _on_others_labeled(self, ids: frozenset[int]) -> None:
+        """Labels written elsewhere: re-read those rows, and the sentence shown keeping the person's
+        span (a new, unsaved one too). While a mouse button is down (a drag) the sentence waits."""
+        self.model.refresh(ids)
+        rec, project = self._record, self.state.project
+        if rec is None or rec.id not in ids or project is None:
+            return
+        if QApplication.mouseButtons() != Qt.NoButton:
+            QTimer.singleShot(150, self, self._on_others_labeled_later)
+            return
+        row = self.model.row_of(rec.id)
+        self.show_sentence((self.model.record(row) if row is not None else None) or project.get_sentence(rec.id),
+                           self._span)
+
+    @Slot()
+    def _on_others_labeled_later(self) -> None:
+        if self._record is not None:
+            self._on_others_labeled(frozenset({self._record.id}))
 
     @Slot()
     def _on_predictions_changed(self) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QIcon, QResizeEvent
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-                               QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.actions import icon, make_actions
 from app.models_panel import ModelsPanel
@@ -28,6 +28,31 @@ from core.paths import resources_dir
 FILTER_KINDS = (("all", "All sentences"), ("unlabeled", "Unlabeled"), ("labeled", "Labeled"),
                 ("disagree", "Model disagrees"), ("least_confident", "Least confident first"))
 DEFAULT_SIZE = QSize(1480, 900)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that takes the room it is given and elides its text in the middle."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width() - 12
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideMiddle, width) if width > 40 else "")
 
 
 class MainWindow(QMainWindow):
@@ -49,7 +74,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a["new_project"], a["open_project"]])
+        file_menu.addActions([a["new_project"], a["open_project"], a["connect_server"]])
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
@@ -158,6 +183,11 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
+        self.location_label = ElidedLabel()  # left; a passing message covers it for its few seconds
+        self.location_label.setObjectName("projectLocation")
+        self.location_label.setProperty("muted", True)
+        self.location_label.setStyleSheet("QLabel { padding: 0 6px; }")
+        bar.addWidget(self.location_label, 1)
         self.count_labels: dict[str, QLabel] = {}
         for p in LABELS:
             c = LABEL_COLORS[p]
@@ -185,8 +215,11 @@ class MainWindow(QMainWindow):
         self.model_label.setText(text)
         self.model_label.setToolTip(tooltip or text)
 
-    def set_project_title(self, name: str | None) -> None:
+    def set_project_title(self, name: str | None, location: str | None = None, author: str | None = None) -> None:
+        """Title: the project's name; status bar: where it lives (password as ***) and whose labels these are."""
         self.setWindowTitle(f"{name} — Polarity Studio" if name else "Polarity Studio")
+        text = " · ".join(part for part in (location, f"labeling as {author}" if author else None) if part)
+        self.location_label.set_full_text(text)
 
     # ---- geometry ----------------------------------------------------------------------------
     def restore_layout(self) -> None:
