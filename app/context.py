@@ -82,12 +82,13 @@ class AppContext:
         return name or default_author() or "unknown"
 
     def set_author(self, name: str) -> None:
-        """Remember ``name`` (trimmed; empty forgets it and the default applies again)."""
+        """Remember ``name`` (trimmed; empty forgets it and the default applies again). The name in
+        use already is not written, so $POLARITY_AUTHOR / the OS user stay in charge until one is chosen."""
         name = name.strip()[:MAX_AUTHOR]
-        if name:
-            self.settings.qsettings.setValue(AUTHOR_SETTING, name)
-        else:
+        if not name:
             self.settings.qsettings.remove(AUTHOR_SETTING)
+        elif name != self.author:
+            self.settings.qsettings.setValue(AUTHOR_SETTING, name)
 
     @property
     def demo_project(self) -> Path:

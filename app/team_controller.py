@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -184,5 +185,6 @@ def db_argument(value: str | None) -> str | None:
         return None
     url = value.strip() or os.environ.get(ENV_DB_URL, "").strip()
     if not url:
-        raise SystemExit(f"polarity-studio: --db needs a URL (or set {ENV_DB_URL})")
+        print(f"polarity-studio: --db needs a URL (or set {ENV_DB_URL})", file=sys.stderr)
+        raise SystemExit(2)
     return url

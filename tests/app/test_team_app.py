@@ -347,3 +347,22 @@ def test_connects_to_postgresql_and_sees_others_labels(qtbot, app, pg_project: s
 def per_label_total(where: str) -> int:
     with Project.open(where) as store:
         return store.stats().sentences
+
+
+def test_db_argument_and_the_author_setting(ctx: AppContext, ini: Path, monkeypatch) -> None:
+    from app.team_controller import db_argument
+
+    monkeypatch.delenv("POLARITY_DB_URL", raising=False)
+    assert db_argument(None) is None and db_argument("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    with pytest.raises(SystemExit) as info:
+        db_argument("")  # --db alone, nothing in the environment
+    assert info.value.code == 2
+    monkeypatch.setenv("POLARITY_DB_URL", "postgresql+psycopg://u@h/db")
+    assert db_argument("") == "postgresql+psycopg://u@h/db"
+    assert ctx.author == "ann"
+    ctx.set_author("")  # forgotten: $POLARITY_AUTHOR / the OS user again
+    monkeypatch.setenv("POLARITY_AUTHOR", "carol")
+    assert ctx.author == "carol"
+    ctx.set_author("carol")  # the name in use is not pinned in the settings
+    ctx.settings.sync()
+    assert "author" not in ini.read_text(encoding="utf-8")
