@@ -28,6 +28,7 @@ from app.controller import AppController, deferred_start  # noqa: E402
 from app.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
 from app.settings import APPLICATION, ORGANIZATION  # noqa: E402
 from app.style import apply_style  # noqa: E402
+from app.team_controller import db_argument  # noqa: E402
 from core.paths import resources_dir  # noqa: E402
 
 log = logging.getLogger("app")
@@ -50,6 +51,9 @@ def process_age() -> float:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="polarity-studio", description=__doc__.splitlines()[0])
     parser.add_argument("project", nargs="?", help="a project file (.db) to open")
+    parser.add_argument("--db", nargs="?", const="", metavar="URL",
+                        help="open a team project on a database server, e.g. postgresql+psycopg://USER@HOST/DB; "
+                             "--db alone reads $POLARITY_DB_URL (the place for a password)")
     parser.add_argument("--screenshot", metavar="FILE", help="render the window to FILE (PNG) and exit")
     parser.add_argument("--data-dir", help="folder for the demo project (default: the user's data folder)")
     parser.add_argument("--settings", metavar="INI", help="read and write settings in this ini file")
@@ -74,6 +78,7 @@ def build(ctx: AppContext) -> tuple[MainWindow, AppController]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    start_with = db_argument(args.db) or args.project  # --db without a URL and no $POLARITY_DB_URL exits here
     logging.basicConfig(level=logging.DEBUG if args.debug or os.environ.get("POLARITY_STUDIO_DEBUG") else
                         logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -86,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     QTimer.singleShot(0, window, _report_shown)
     close_on_signals(window)
-    deferred_start(controller, args.project)
+    deferred_start(controller, start_with)
     return app.exec()
 
 
