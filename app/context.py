@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from app.settings import Settings
+from app.settings import Key, Settings
 from core.paths import starter_model_dir
 from core.storage.team import MAX_AUTHOR, default_author
 
@@ -31,7 +31,6 @@ STARTER_ENV = "POLARITY_STUDIO_STARTER"
 POLL_ENV = "POLARITY_STUDIO_POLL_MS"
 DEMO_NAME = "Demo project.db"
 DEFAULT_POLL_MS = 3000  # a poll is one or two index lookups; 3 s feels live without loading a server
-AUTHOR_SETTING = "team/author"  # raw QSettings key (app.settings' Key table has no team entries yet)
 
 
 @dataclass
@@ -77,18 +76,16 @@ class AppContext:
     @property
     def author(self) -> str:
         """Who this person's labels are by: the name they gave, else $POLARITY_AUTHOR / the OS user."""
-        stored = self.settings.qsettings.value(AUTHOR_SETTING, "")
-        name = str(stored).strip() if isinstance(stored, str) else ""
-        return name or default_author() or "unknown"
+        return self.settings.get(Key.AUTHOR).strip() or default_author() or "unknown"
 
     def set_author(self, name: str) -> None:
         """Remember ``name`` (trimmed; empty forgets it and the default applies again). The name in
         use already is not written, so $POLARITY_AUTHOR / the OS user stay in charge until one is chosen."""
         name = name.strip()[:MAX_AUTHOR]
         if not name:
-            self.settings.qsettings.remove(AUTHOR_SETTING)
+            self.settings.reset(Key.AUTHOR)
         elif name != self.author:
-            self.settings.qsettings.setValue(AUTHOR_SETTING, name)
+            self.settings.set(Key.AUTHOR, name)
 
     @property
     def demo_project(self) -> Path:

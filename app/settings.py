@@ -35,6 +35,7 @@ class Key(str, Enum):
     WINDOW_GEOMETRY = "window/geometry"
     WINDOW_STATE = "window/state"
     SPLITTER_STATE = "window/splitter"
+    AUTHOR = "team/author"  # empty: $POLARITY_AUTHOR, else the OS user name
 
 
 # Training defaults come from core (one source of truth, chosen there by cross-validation).
@@ -56,6 +57,7 @@ DEFAULTS: dict[Key, Any] = {
     Key.WINDOW_GEOMETRY: QByteArray(),
     Key.WINDOW_STATE: QByteArray(),
     Key.SPLITTER_STATE: QByteArray(),
+    Key.AUTHOR: "",
 }
 
 # Keys whose value must be one of a few words; anything else reads as the default.
