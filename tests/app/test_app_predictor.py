@@ -14,17 +14,6 @@ from core.storage import Project, SentenceFilter
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tiny_base_model: Path, small_examples: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from core.ml.config import TrainConfig
-    from core.ml.train import train
-
-    cfg = TrainConfig(engine="two-phase", base_model=str(tiny_base_model), epochs=(1, 2), device="cpu", max_length=64)
-    folder = tmp_path_factory.mktemp("tiny-model") / "model"
-    train(cfg, small_examples).model.save(folder)
-    return folder
-
-
 @pytest.fixture
 def service(qtbot):
     svc = PredictionService()

@@ -25,19 +25,6 @@ pytestmark = pytest.mark.slow
 UNLABELED = "The staff were kind but the coffee was lukewarm."
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tiny_base_model: Path, small_examples: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A trained model folder on the 1-layer BERT: loads and predicts in milliseconds."""
-    from core.ml.config import TrainConfig
-    from core.ml.train import train
-
-    cfg = TrainConfig(engine="two-phase", base_model=str(tiny_base_model), epochs=(1, 3), batch_size=8,
-                      device="cpu", max_length=64)
-    folder = tmp_path_factory.mktemp("tiny-model") / "model"
-    train(cfg, small_examples[:18], small_examples[18:]).model.save(folder)
-    return folder
-
-
 def make_settings(path: Path, base_model: Path, epochs: int = 1) -> Settings:
     settings = Settings(QSettings(str(path), QSettings.IniFormat))
     settings.set(Key.BASE_MODEL, str(base_model))

@@ -32,7 +32,7 @@ POLL_MS = 100
 
 
 @pytest.fixture(scope="session")
-def team_model(tiny_base_model: Path, small_examples: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_model(tiny_base_model: Path, small_examples: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from core.ml.config import TrainConfig
     from core.ml.train import train
 
@@ -49,18 +49,18 @@ def ini(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, ini: Path, team_model: Path, tiny_base_model: Path) -> AppContext:
+def ctx(tmp_path: Path, ini: Path, tiny_model: Path, tiny_base_model: Path) -> AppContext:
     settings = Settings(QSettings(str(ini), QSettings.IniFormat))
     settings.set(Key.BASE_MODEL, str(tiny_base_model))
     settings.set(Key.DEVICE, "cpu")
-    ctx = AppContext.create(tmp_path / "data", settings, team_model, poll_ms=POLL_MS)
+    ctx = AppContext.create(tmp_path / "data", settings, tiny_model, poll_ms=POLL_MS)
     ctx.set_author("ann")
     return ctx
 
 
 @pytest.fixture
-def project_file(tmp_path: Path, small_tsv: Path, team_model: Path) -> Path:
-    path = create_project(tmp_path / "team.db", team_model)
+def project_file(tmp_path: Path, small_tsv: Path, tiny_model: Path) -> Path:
+    path = create_project(tmp_path / "team.db", tiny_model)
     with Project.open(path) as store:
         store.import_file(small_tsv)
         sentence = store.add_sentence(SHOWN)
@@ -164,11 +164,11 @@ def test_polls_from_a_worker_thread_when_asked(qtbot, app, project_file: Path) -
     assert refresh.shutdown() and thread.isFinished()
 
 
-def test_a_model_another_member_made_active_is_served(qtbot, app, project_file: Path, team_model: Path) -> None:
+def test_a_model_another_member_made_active_is_served(qtbot, app, project_file: Path, tiny_model: Path) -> None:
     window, controller = app
     qtbot.waitUntil(lambda: controller.predictor.state == "ready", timeout=30000)
     with Project.open(project_file, author="bob") as bob:
-        version = bob.register_model(team_model, "two-phase", "tiny", {}, {"accuracy": 0.5}, 24, activate=True)
+        version = bob.register_model(tiny_model, "two-phase", "tiny", {}, {"accuracy": 0.5}, 24, activate=True)
     qtbot.waitUntil(lambda: controller.predictor.model is not None
                     and controller.predictor.model.version_id == version.id, timeout=3000)
     assert window.models_panel.table.rowCount() == 2
@@ -278,7 +278,7 @@ PG_ENV = "POLARITY_TEST_PG_URL"
 
 
 @pytest.fixture
-def pg_project(tmp_path: Path, small_tsv: Path, team_model: Path, monkeypatch):
+def pg_project(tmp_path: Path, small_tsv: Path, tiny_model: Path, monkeypatch):
     """A fresh schema of the test database holding a project (as tests/core/conftest.py makes them)."""
     base = os.environ.get(PG_ENV, "").strip()
     if not base:
