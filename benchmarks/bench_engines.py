@@ -62,11 +62,16 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def suite_centrale(args: argparse.Namespace) -> dict[str, Any]:
     data = shared_data_dir() / "centrale"
     train_set, dev_set = load(data / "traindata.csv"), load(data / "devdata.csv")
-    result: dict[str, Any] = {"n_train": len(train_set), "n_dev": len(dev_set), "engines": {}}
+    # Extra training files (e.g. semeval14/laptops_train.tsv); never the restaurant file, whose
+    # sentences overlap the centrale dev set.
+    extra = [e for name in args.extra for e in load(shared_data_dir() / name)]
+    result: dict[str, Any] = {"n_train": len(train_set) + len(extra), "n_dev": len(dev_set), "extra": args.extra,
+                              "overrides": args.overrides, "engines": {}}
     for engine in args.engines:
         rows = []
         for seed in args.seeds:
-            rows.append(_isolated({"engine": engine, "seed": seed, "train": train_set, "test": dev_set}))
+            rows.append(_isolated({"engine": engine, "seed": seed, "train": train_set + extra, "test": dev_set,
+                                   "overrides": args.overrides}))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         result["engines"][engine] = {"summary": _summary(rows), "runs": rows}
     return result
@@ -80,7 +85,7 @@ def suite_restaurants(args: argparse.Namespace) -> dict[str, Any]:
         rows = []
         for k, fold in enumerate(folds):
             held = set(fold)
-            job = {"engine": engine, "seed": args.seeds[0], "fold": k,
+            job = {"engine": engine, "seed": args.seeds[0], "fold": k, "overrides": args.overrides,
                    "train": [e for i, e in enumerate(examples) if i not in held],
                    "test": [examples[i] for i in sorted(held)]}
             rows.append(_isolated(job))
@@ -98,7 +103,7 @@ def suite_inference(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "model"
         _isolated({"engine": "two-phase", "seed": args.seeds[0], "train": load(data / "traindata.csv"),
-                   "test": [], "save": str(folder), "overrides": {"epochs": (1, 20)}})
+                   "test": [], "save": str(folder)})
         with mp.get_context("spawn").Pool(1) as pool:
             return pool.apply(_measure_inference, (str(folder), dev_set))
 
@@ -141,8 +146,14 @@ def main() -> None:
     ap.add_argument("--suite", nargs="*", default=list(SUITES), choices=list(SUITES))
     ap.add_argument("--engines", nargs="*", default=list(ENGINES), choices=list(ENGINES))
     ap.add_argument("--seeds", nargs="*", type=int, default=[13, 14, 15])
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
+                    help="TrainConfig overrides, e.g. epochs=[6,0] lr=[2e-3,2e-4]")
+    ap.add_argument("--extra", nargs="*", default=[], help="extra training files under the data folder (centrale suite)")
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
+    if any("restaurants" in name for name in args.extra):
+        ap.error("restaurants_train.tsv shares sentences with the centrale dev set; it cannot be extra data")
+    args.overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     import torch
 
     report = {"machine": {"cpus": mp.cpu_count(), "torch_threads": torch.get_num_threads(),
