@@ -16,6 +16,7 @@ from core.cli_common import (UserError, add_train_options, config_from_args, emi
                              user_error_types)
 
 EXIT_USER_ERROR = 2
+PRECISION_HELP = "inference precision; auto = bfloat16 on CUDA and on CPUs with AMX, else float32"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format")
     p.add_argument("--lenient", action="store_true")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--precision", default="float32", choices=("auto", "float32", "bfloat16"),
+                   help=PRECISION_HELP + " (default float32: scores match those reported by training)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="input format (default: by extension)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"), help=PRECISION_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
 
@@ -125,7 +129,7 @@ def _read_labeled(path: str, fmt: str | None, lenient: bool) -> list[Any]:
 # -- evaluate -------------------------------------------------------------------------------
 def cmd_evaluate(args: argparse.Namespace) -> int:
     examples = _read_labeled(args.data, args.format, args.lenient)
-    model = _load_model(args.model, args.device)
+    model = _load_model(args.model, args.device, args.precision)
     started = time.perf_counter()
     with progress_bar(True, "term") as on_progress:
         preds = model.predict(examples, on_progress=on_progress)
@@ -167,7 +171,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     problem = validate_span(args.sentence, start, end)
     if problem:
         raise UserError(problem)
-    pred = _load_model(args.model, args.device).predict_one(args.sentence, start, end)
+    pred = _load_model(args.model, args.device, args.precision).predict_one(args.sentence, start, end)
     data = {"term": args.sentence[start:end], "start": start, "end": end, "label": pred.label.value,
             "confidence": round(pred.confidence, 4), "probabilities": pred.as_dict()}
     emit(data, args.json, lambda d: f"{d['term']!r}: {d['label']} ({d['confidence']:.0%})  " +
@@ -178,7 +182,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def _predict_file(args: argparse.Namespace) -> int:
     from core.batch import predict_file
 
-    model = _load_model(args.model, args.device)
+    model = _load_model(args.model, args.device, args.precision)
     with progress_bar(True, "term") as on_progress:
         report = predict_file(model, args.input, args.output, fmt=args.format, batch_size=args.batch_size,
                               on_progress=on_progress)
@@ -187,7 +191,7 @@ def _predict_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(folder: str | None, device: str) -> Any:
+def _load_model(folder: str | None, device: str, precision: str = "auto") -> Any:
     from core.ml.model import PolarityModel
     from core.paths import starter_model_dir
 
@@ -196,7 +200,7 @@ def _load_model(folder: str | None, device: str) -> Any:
         if not starter.is_dir():
             raise UserError(f"no --model given and no starter model at {starter}")
         folder = str(starter)
-    return PolarityModel.load(folder, device=device)
+    return PolarityModel.load(folder, device=device, precision=precision)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from core.domain import LABEL_NAMES, LABELS, Prediction, TermExample
+from core.ml.device import inference_autocast
 from core.ml.encoding import TermEncoder, length_buckets
 from core.ml.network import PolarityNet, load_encoder, load_tokenizer
 
@@ -31,11 +32,13 @@ class ModelLoadError(Exception):
 
 class PolarityModel:
     def __init__(self, net: PolarityNet, encoder: TermEncoder, info: dict[str, Any], device: str = "cpu",
-                 adapter_state: dict[str, torch.Tensor] | None = None):
+                 adapter_state: dict[str, torch.Tensor] | None = None, precision: str = "float32"):
         self.net = net.eval()
         self.encoder = encoder
         self.info = info
         self.device = device
+        # Inference precision: "float32", or "bfloat16" autocast (see core.ml.device.inference_precision).
+        self.precision = precision
         # LoRA models keep the adapter so that saving writes the small adapter, not the merged encoder.
         self._adapter_state = adapter_state
 
@@ -51,7 +54,7 @@ class PolarityModel:
         out: list[list[float]] = [[]] * len(encoded)
         batches = length_buckets([len(e.input_ids) for e in encoded], batch_size, None)
         done = 0
-        with torch.inference_mode():
+        with torch.inference_mode(), inference_autocast(self.device, self.precision):
             for idx in batches:
                 batch = {k: v.to(self.device) for k, v in self.encoder.collate([encoded[i] for i in idx]).items()}
                 probs = torch.softmax(self.net(batch).float(), dim=-1).cpu().tolist()
@@ -96,12 +99,15 @@ class PolarityModel:
         (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: str | Path, device: str = "auto") -> "PolarityModel":
-        from core.ml.device import pick_device
+    def load(cls, folder: str | Path, device: str = "auto", precision: str = "auto") -> "PolarityModel":
+        """Load a model folder. ``precision``: "auto" (bfloat16 where the chip computes it natively,
+        else float32), "float32" or "bfloat16"."""
+        from core.ml.device import inference_precision, pick_device
 
         folder = Path(folder)
         info = read_info(folder)
         device = pick_device(device)
+        precision = inference_precision(device, precision)
         try:
             tokenizer = load_tokenizer(str(folder / "tokenizer"))
             enc = info["encoding"]
@@ -117,7 +123,7 @@ class PolarityModel:
             raise
         except Exception as exc:  # transformers/safetensors raise many types for a damaged folder
             raise ModelLoadError(f"{folder}: cannot load the model ({type(exc).__name__}: {exc})") from exc
-        return cls(net.to(device), encoder, info, device, adapter)
+        return cls(net.to(device), encoder, info, device, adapter, precision)
 
 
 def to_prediction(probs: Sequence[float]) -> Prediction:

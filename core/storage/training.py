@@ -106,7 +106,7 @@ def _score_previous(previous: ModelVersionRecord, dev_set: list[Any], device: st
     from core.ml.model import PolarityModel
 
     try:
-        model = PolarityModel.load(previous.folder, device=device)
+        model = PolarityModel.load(previous.folder, device=device, precision="float32")  # as the new one was scored
         preds = model.predict(dev_set)
         scored = evaluate([e.polarity for e in dev_set], [p.label for p in preds])
         return {"model_version_id": previous.id, "accuracy": scored["accuracy"], "macro_f1": scored["macro_f1"]}

@@ -48,7 +48,7 @@ def test_save_load_round_trip_gives_same_probabilities(trained, engine, tmp_path
     assert info["labels"] == [p.value for p in LABELS] and info["data_fingerprint"].startswith("sha256:")
     if engine == "lora":
         assert (folder / "adapter.safetensors").is_file() and not (folder / "encoder").exists()
-    loaded = PolarityModel.load(folder, device="cpu")
+    loaded = PolarityModel.load(folder, device="cpu", precision="float32")
     after = loaded.predict(examples)
     for a, b in zip(before, after):
         assert a.label == b.label
@@ -103,3 +103,18 @@ def test_load_errors_name_folder_and_reason(trained, tmp_path):
     (broken / "head.safetensors").unlink()
     with pytest.raises(ModelLoadError, match="missing head.safetensors"):
         PolarityModel.load(broken)
+
+
+def test_bfloat16_inference_agrees_with_float32(trained, tmp_path):
+    from core.ml.device import inference_precision
+
+    result, _, examples = trained["two-phase"]
+    folder = result.model.save(tmp_path / "m")
+    fp32 = PolarityModel.load(folder, device="cpu", precision="float32").predict(examples)
+    bf16 = PolarityModel.load(folder, device="cpu", precision="bfloat16").predict(examples)
+    for a, b in zip(fp32, bf16):
+        assert a.probabilities == pytest.approx(b.probabilities, abs=0.03)
+    assert inference_precision("cpu", "float32") == "float32"
+    assert inference_precision("cpu", "auto") in ("float32", "bfloat16")
+    with pytest.raises(ValueError, match="precision"):
+        inference_precision("cpu", "int4")
