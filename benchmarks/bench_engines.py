@@ -114,11 +114,24 @@ def _measure_inference(folder: str, dev_set: list) -> dict[str, Any]:
     import transformers  # noqa: F401
 
     imported = time.perf_counter()
+    from core.ml.device import inference_precision
     from core.ml.model import PolarityModel
 
-    model = PolarityModel.load(folder, device="cpu")
+    model = PolarityModel.load(folder, device="cpu", precision="float32")
     loaded = time.perf_counter()
-    model.predict(dev_set[:32])  # first call pays one-off allocations
+    out: dict[str, Any] = {"import_seconds": round(imported - started, 2), "load_seconds": round(loaded - imported, 2),
+                           "auto_precision": inference_precision("cpu", "auto")}
+    for precision in ("float32", "bfloat16"):
+        model.precision = precision
+        out[precision] = _speed(model, dev_set)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _speed(model: Any, dev_set: list) -> dict[str, Any]:
+    from core.ml.metrics import evaluate
+
+    preds = model.predict(dev_set[:32])  # the first call pays one-off allocations
     latencies = []
     for e in dev_set[:200]:
         t = time.perf_counter()
@@ -128,12 +141,12 @@ def _measure_inference(folder: str, dev_set: list) -> dict[str, Any]:
     t = time.perf_counter()
     rounds = 3
     for _ in range(rounds):
-        model.predict(dev_set, batch_size=32)
+        preds = model.predict(dev_set, batch_size=32)
     per_second = rounds * len(dev_set) / (time.perf_counter() - t)
-    return {"import_seconds": round(imported - started, 2), "load_seconds": round(loaded - imported, 2),
-            "single_ms_median": round(statistics.median(latencies), 2),
+    return {"single_ms_median": round(statistics.median(latencies), 2),
             "single_ms_p95": round(latencies[int(len(latencies) * 0.95)], 2),
-            "throughput_terms_per_s_batch32": round(per_second, 1), "peak_rss_mb": peak_rss_mb()}
+            "throughput_terms_per_s_batch32": round(per_second, 1),
+            "dev_accuracy": evaluate([e.polarity for e in dev_set], [p.label for p in preds])["accuracy"]}
 
 
 SUITES = {"centrale": suite_centrale, "restaurants": suite_restaurants, "inference": suite_inference}
