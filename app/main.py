@@ -58,7 +58,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", help="folder for the demo project (default: the user's data folder)")
     parser.add_argument("--settings", metavar="INI", help="read and write settings in this ini file")
     parser.add_argument("--debug", action="store_true", help="log timings and events to stderr")
+    parser.add_argument("--self-test", nargs="?", const="-", metavar="FILE",
+                        help="check the installed program offscreen in a temporary folder (window, demo project, "
+                             "bundled encoder, a prediction, a tiny training step); print one JSON line "
+                             "(and write it to FILE) and exit 0 if all passed")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+
+
+def _version() -> str:
+    import core
+
+    return core.__version__
 
 
 def make_application() -> QApplication:
@@ -83,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.self_test:
+        from app.self_test import run_self_test
+
+        return run_self_test(args.self_test)
     app = make_application()
     if args.screenshot:
         return screenshot(args)
