@@ -42,11 +42,14 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py
 
 package: $(STAMP)
-	$(BIN)/pip install -q '.[packaging]'
+	$(BIN)/pip install -q -e '.[dev,postgres,packaging]'
 	$(BIN)/python packaging/build.py
 
+# Builds, smoke-tests the built program, then records the packaging inputs it verified
+# (packaging/verified.sha256: CI rebuilds only when packaging/ or pyproject.toml differ from it).
 package-test: package
 	$(BIN)/python packaging/smoke_test.py
+	$(BIN)/python packaging/stamp.py --write
 
 clean:
 	rm -rf $(VENV) build dist
