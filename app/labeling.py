@@ -3,7 +3,7 @@
 Every label is one store transaction at the moment the key is pressed (no Save button).
 Undo / redo walk this session's labeling actions (the store keeps each term's history; an
 undo is a new history row). A newly picked span becomes a term (``add_term``) when it is
-labeled, never before.
+labeled, never before. Moving through the list and filtering it is ``app.navigation``'s part.
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QApplication, QLineEdit
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Slot
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.dialogs import show_error
 from app.main_window import MainWindow
+from app.navigation import SentenceNavigator
 from app.predictor import PredictionService, PredictKey
 from app.sentence_view import TermSpan
 from app.state import AppState
 from core.domain import Polarity, Prediction
-from core.storage import SentenceFilter, SentenceRecord, StoreError, TermRecord
+from core.storage import SentenceRecord, StoreError, TermRecord
 
 log = logging.getLogger(__name__)
-SEARCH_DELAY_MS = 250
 
 
 def term_spans(rec: SentenceRecord) -> list[TermSpan]:
@@ -52,9 +51,7 @@ class LabelingController(QObject):
         self._redo: list[tuple[int, int]] = []
         self._asked: tuple[PredictKey, float] | None = None
         self.latencies_ms: list[float] = []  # click -> prediction shown, for requests the model answered
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self.navigator = SentenceNavigator(window, self)
         self._connect_callbacks()
 
     def _connect_callbacks(self) -> None:
@@ -66,30 +63,19 @@ class LabelingController(QObject):
         a["clear"].triggered.connect(self.clear_label)
         a["undo"].triggered.connect(self.undo)
         a["redo"].triggered.connect(self.redo)
-        a["next_sentence"].triggered.connect(self.next_sentence)
-        a["prev_sentence"].triggered.connect(self.previous_sentence)
-        a["find"].triggered.connect(self.focus_search)
         panel.labelClicked.connect(self.set_label)
         panel.acceptClicked.connect(self.accept_prediction)
         panel.clearClicked.connect(self.clear_label)
-        panel.nextClicked.connect(self.next_sentence)
-        panel.previousClicked.connect(self.previous_sentence)
         panel.termClicked.connect(self.select_span)
         self.view.spanSelected.connect(self._on_span_selected)
         self.w.sentence_list.selectionModel().currentChanged.connect(self._on_current_changed)
         self.model.modelReset.connect(self._on_list_reset)
-        self.w.kind_combo.currentIndexChanged.connect(self.apply_filter)
-        self.w.label_combo.currentIndexChanged.connect(self.apply_filter)
-        self.w.search_edit.textChanged.connect(self._on_search_edited)
-        self._search_timer.timeout.connect(self.apply_filter)
         self.predictor.prediction.connect(self._on_prediction)
         self.predictor.state_changed.connect(self._on_predictor_state)
         self.state.projectChanged.connect(self._on_project_changed)
         self.state.datasetChanged.connect(self._on_dataset_changed)
         self.state.predictionsChanged.connect(self._on_predictions_changed)
         self.state.othersLabeled.connect(self._on_others_labeled)
-        self.view.installEventFilter(self)
-        self.w.sentence_list.installEventFilter(self)
 
     # ---- what is shown -------------------------------------------------------------------------
     @property
@@ -222,7 +208,7 @@ class LabelingController(QObject):
     def accept_prediction(self) -> None:
         focus = QApplication.focusWidget()
         if focus is self.w.search_edit:  # Enter in the search box: search now, then label the results
-            self.apply_filter()
+            self.navigator.apply_filter()
             self.view.setFocus(Qt.OtherFocusReason)
             return
         if isinstance(focus, (QLineEdit, QAbstractSpinBox)):
@@ -304,66 +290,16 @@ class LabelingController(QObject):
         self.state.labelsChanged.emit(frozenset({sentence_id}))
 
     # ---- moving --------------------------------------------------------------------------------
-    @Slot()
-    def next_sentence(self) -> None:
-        self._step(+1)
-
-    @Slot()
-    def previous_sentence(self) -> None:
-        self._step(-1)
-
-    def _step(self, delta: int) -> None:
-        current = self.w.sentence_list.currentIndex().row()
-        row = 0 if current < 0 else current + delta
-        if row >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetchMore()
-        if 0 <= row < self.model.rowCount():
-            index = self.model.index(row)
-            self.w.sentence_list.setCurrentIndex(index)
-            self.w.sentence_list.scrollTo(index)
-
     def select_row(self, row: int) -> None:
-        if 0 <= row < self.model.rowCount():
-            index = self.model.index(row)
-            self.w.sentence_list.setCurrentIndex(index)
-            self.w.sentence_list.scrollTo(index, QAbstractItemView.PositionAtCenter)
+        """Make list row ``row`` current, and so shown (the app's start picks its first sentence so)."""
+        self.navigator.select_row(row)
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         span, self._pending_span = self._pending_span, None
         self.show_sentence(self.model.record(current.row()) if current.isValid() else None, span)
 
-    @Slot()
-    def focus_search(self) -> None:
-        self.w.search_edit.setFocus(Qt.ShortcutFocusReason)
-        self.w.search_edit.selectAll()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent) and not event.modifiers():
-            if obj is self.view and event.key() in (Qt.Key_Down, Qt.Key_Up):
-                self._step(+1 if event.key() == Qt.Key_Down else -1)
-                return True
-            if obj is self.w.sentence_list and event.key() == Qt.Key_Tab:
-                self.view.select_next_term()
-                return True
-        if (event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent) and obj is self.w.sentence_list
-                and event.key() == Qt.Key_Backtab):
-            self.view.select_previous_term()
-            return True
-        return False
-
-    # ---- filters and store changes -------------------------------------------------------------
-    @Slot(str)
-    def _on_search_edited(self, _text: str) -> None:
-        self._search_timer.start()
-
-    @Slot()
-    def apply_filter(self) -> None:
-        self._search_timer.stop()
-        f = SentenceFilter(self.w.kind_combo.currentData(), self.w.label_combo.currentData(),
-                           self.w.search_edit.text().strip())
-        self.model.set_filter(f)
-
+    # ---- list and store changes ---------------------------------------------------------------
     @Slot()
     def _on_list_reset(self) -> None:
         total = self.model.total()

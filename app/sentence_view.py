@@ -1,103 +1,26 @@
 """The sentence widget: click a word or drag over a phrase to pick a term; known terms are coloured.
 
-Word boundaries are pure functions (``word_spans``, ``word_at``, ``snap_to_words``) so they
-are tested without Qt. The widget lays the sentence out with ``QTextLayout`` (it wraps,
-shapes any script, and maps points to characters for us) and paints term boxes under the text.
-Every offset in the API is a Python ``str`` index, the same units as ``TermExample.start/end``;
-Qt counts UTF-16 units, so an emoji before a term shifts Qt's indices: ``_to_qt`` / ``_to_py``
-convert at the boundary.
+Word boundaries are pure functions in ``app.sentence_words`` so they are tested without Qt;
+``app.sentence_layout`` lays the sentence out and maps points to characters. This widget keeps
+the selection, paints term boxes under the text and turns mouse and keys into selections.
+Every offset in the API is a Python ``str`` index, the same units as ``TermExample.start/end``.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from bisect import bisect_right
-from dataclasses import dataclass
 from typing import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter,
-                           QPaintEvent, QPen, QTextCharFormat, QTextLayout, QTextLine, QTextOption)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from core.domain import Polarity
+from app.sentence_layout import SentenceLayout
+from app.sentence_words import TermSpan, snap_to_words, word_at, word_spans
 from app.style import LABEL_COLORS, UI
 
-# Apostrophes and hyphens join two word parts ("didn't", "wi-fi") but never start or end a word.
-JOINERS = frozenset("'\u2019\u02bc-\u2010\u2011")
-
-
-def is_word_char(ch: str) -> bool:
-    """Letters and digits of any script, plus combining marks (a decomposed "café" stays one word)."""
-    return ch.isalnum() or unicodedata.category(ch).startswith("M")
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """All words of ``text`` as ``(start, end)``: maximal runs of word characters, joined by
-    single internal apostrophes/hyphens. Punctuation and spaces are never part of a word."""
-    spans: list[tuple[int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        if not is_word_char(text[i]):
-            i += 1
-            continue
-        j = i + 1
-        while j < n and (is_word_char(text[j]) or
-                         (text[j] in JOINERS and j + 1 < n and is_word_char(text[j + 1]))):
-            j += 1
-        spans.append((i, j))
-        i = j
-    return spans
-
-
-def word_at(text: str, offset: int) -> tuple[int, int] | None:
-    """The word containing character ``offset``, or None on a space or punctuation."""
-    for start, end in word_spans(text):
-        if start <= offset < end:
-            return start, end
-        if start > offset:
-            break
-    return None
-
-
-def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Grow ``[start, end)`` to whole words: from the first to the last word it touches.
-
-    A drag that starts or ends on a space or a comma still gives a clean phrase; a range
-    that touches no word gives None.
-    """
-    start, end = min(start, end), max(start, end)
-    hit = [(s, e) for s, e in word_spans(text) if s < end and e > start]
-    if not hit:
-        return None
-    return hit[0][0], hit[-1][1]
-
-
-def _utf16_index(text: str) -> list[int]:
-    """``[i] -> UTF-16 offset of text[i]`` (length len+1), or [] when every char is one unit."""
-    if all(ord(c) < 0x10000 for c in text):
-        return []
-    out, q = [], 0
-    for c in text:
-        out.append(q)
-        q += 2 if ord(c) >= 0x10000 else 1
-    out.append(q)
-    return out
-
-
-@dataclass(frozen=True)
-class TermSpan:
-    """A term already known in the sentence: its human ``label`` and/or the model's ``predicted`` one."""
-
-    start: int
-    end: int
-    label: Polarity | None
-    predicted: Polarity | None
-    term_id: int | None = None
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return self.start, self.end
+# Callers and tests import the word helpers and TermSpan from here.
+__all__ = ["SentenceView", "TermSpan", "snap_to_words", "word_at", "word_spans"]
 
 
 class SentenceView(QWidget):
@@ -110,14 +33,13 @@ class SentenceView(QWidget):
 
     spanSelected = Signal(int, int)
 
-    MARGIN = 16.0      # inner padding of the card
-    PAD_X, PAD_Y = 3.0, 3.0  # term box around the glyphs: small enough that neighbours never touch
-    LINE_FACTOR = 1.75  # line pitch / font height: room for boxes and the focus ring between lines
+    # The card's margin and the boxes' padding are geometry: hit-testing uses them too.
+    MARGIN, PAD_X, PAD_Y = SentenceLayout.MARGIN, SentenceLayout.PAD_X, SentenceLayout.PAD_Y
     RADIUS = 5.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cache: dict[int, tuple[QTextLayout, float]] = {}  # before setFont: changeEvent reads it
+        self._geo = SentenceLayout(self.font)  # before setFont: changeEvent reads it
         font = QFont(self.font())
         font.setPointSizeF(15)
         self.setFont(font)
@@ -128,7 +50,6 @@ class SentenceView(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self._text = ""
-        self._qt_index: list[int] = []  # Python index -> UTF-16 index; empty when they agree
         self._terms: list[TermSpan] = []
         self._selection: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
@@ -144,9 +65,8 @@ class SentenceView(QWidget):
             self._selection = None
             self._hover = None
             self._text = text
-            self._qt_index = _utf16_index(text)
         self._terms = sorted((t for t in terms if 0 <= t.start < t.end <= len(text)), key=lambda t: (t.start, t.end))
-        self._cache.clear()  # label colours are part of the layout's formats
+        self._geo.set_content(text, self._terms)
         self.updateGeometry()
         self.update()
 
@@ -194,20 +114,7 @@ class SentenceView(QWidget):
     # ---- geometry ---------------------------------------------------------------------------
     def span_rects(self, start: int, end: int) -> list[QRectF]:
         """Glyph rectangles of ``[start, end)`` in widget coordinates, one per wrapped line."""
-        layout, _ = self._layout(self.width())
-        origin = QPointF(self.MARGIN, self.MARGIN)
-        rects: list[QRectF] = []
-        for i in range(layout.lineCount()):
-            line = layout.lineAt(i)
-            a = max(start, self._to_py(line.textStart()))
-            b = min(end, self._to_py(line.textStart() + line.textLength()))
-            while b > a and self._text[b - 1].isspace():  # a wrap leaves the space on the line
-                b -= 1
-            if a >= b:
-                continue
-            x1, x2 = line.cursorToX(self._to_qt(a))[0], line.cursorToX(self._to_qt(b))[0]
-            rects.append(QRectF(origin.x() + min(x1, x2), origin.y() + line.y(), abs(x2 - x1), line.height()))
-        return rects
+        return self._geo.span_rects(self.width(), start, end)
 
     def span_rect(self, start: int, end: int) -> QRectF:
         """Bounding rectangle of ``span_rects`` (empty QRectF when the span is not visible)."""
@@ -219,90 +126,27 @@ class SentenceView(QWidget):
     def offset_at(self, pos: QPointF, clamp: bool = False) -> int | None:
         """The character index under ``pos``; None off the text unless ``clamp`` (drags
         that leave the text keep extending to the nearest character)."""
-        layout, _ = self._layout(self.width())
-        if not self._text or layout.lineCount() == 0:
-            return None
-        x, y = pos.x() - self.MARGIN, pos.y() - self.MARGIN
-        pitch = self._pitch()
-        index = int(y // pitch)
-        if not 0 <= index < layout.lineCount():
-            if not clamp:
-                return None
-            index = 0 if index < 0 else layout.lineCount() - 1
-        line = layout.lineAt(index)
-        left, right = line.x(), line.x() + line.naturalTextWidth()
-        if not clamp and not (left - self.PAD_X <= x <= right + self.PAD_X):
-            return None
-        x = min(max(x, left), right - 0.5)
-        offset = line.xToCursor(x, QTextLine.CursorOnCharacter)
-        last = line.textStart() + max(line.textLength() - 1, 0)
-        return min(self._to_py(min(max(offset, line.textStart()), last)), len(self._text) - 1)
+        return self._geo.offset_at(self.width(), pos, clamp)
 
     def term_at(self, pos: QPointF) -> TermSpan | None:
         """The term whose box (padding included) contains ``pos``; the shortest wins when nested."""
-        hits = [t for t in self._terms
-                if any(r.adjusted(-self.PAD_X, -self.PAD_Y, self.PAD_X, self.PAD_Y).contains(pos)
-                       for r in self.span_rects(t.start, t.end))]
-        return min(hits, key=lambda t: t.end - t.start) if hits else None
+        return self._geo.term_at(self.width(), pos)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return int(self._layout(width)[1] + 0.999)
+        return int(self._geo.layout(width)[1] + 0.999)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(520, self.heightForWidth(520))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(160, int(2 * self.MARGIN + self._pitch()))
-
-    # ---- layout -----------------------------------------------------------------------------
-    def _pitch(self) -> float:
-        return round(QFontMetricsF(self.font()).height() * self.LINE_FACTOR)
-
-    def _layout(self, width: int) -> tuple[QTextLayout, float]:
-        """A laid-out QTextLayout for ``width`` and the widget height it needs (cached per width)."""
-        if width in self._cache:
-            return self._cache[width]
-        # U+2028 breaks a line inside QTextLayout (a plain "\n" would not); same length, same offsets.
-        layout = QTextLayout(self._text.replace("\n", "\u2028"), self.font())
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
-        layout.setFormats(self._label_formats())
-        pitch, line_width = self._pitch(), max(width - 2 * self.MARGIN, 40.0)
-        layout.beginLayout()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(line_width)
-            # Centre the glyph line in its pitch so boxes and rings get equal room above and below.
-            line.setPosition(QPointF(0, line.lineNumber() * pitch + (pitch - line.height()) / 2))
-        layout.endLayout()
-        height = 2 * self.MARGIN + max(layout.lineCount(), 1) * pitch
-        if len(self._cache) > 8:  # resizing walks through many widths; keep a few
-            self._cache.clear()
-        self._cache[width] = (layout, height)
-        return layout, height
-
-    def _label_formats(self) -> list[QTextLayout.FormatRange]:
-        """Dark label-coloured text on labeled terms: readable on their light tint."""
-        formats = []
-        for t in self._terms:
-            if t.label is not None:
-                fr = QTextLayout.FormatRange()
-                fr.start, fr.length = self._to_qt(t.start), self._to_qt(t.end) - self._to_qt(t.start)
-                fmt = QTextCharFormat()
-                fmt.setForeground(LABEL_COLORS[t.label].text)
-                fr.format = fmt
-                formats.append(fr)
-        return formats
+        return QSize(160, int(2 * self.MARGIN + self._geo.pitch()))
 
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == event.Type.FontChange:
-            self._cache.clear()
+            self._geo.invalidate()
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -328,7 +172,7 @@ class SentenceView(QWidget):
             fill = QBrush(Qt.NoBrush) if self.term_for_span(start, end) else UI.color("accent_tint")
             for r in self.span_rects(start, end):
                 self._box(p, r, QPen(Qt.NoPen), fill)
-        layout, _ = self._layout(self.width())
+        layout, _ = self._geo.layout(self.width())
         p.setPen(UI.color("text"))
         layout.draw(p, QPointF(self.MARGIN, self.MARGIN))
         if self._selection:
@@ -439,12 +283,6 @@ class SentenceView(QWidget):
         return None if prev is None else ((prev[0], end) if extend else prev)
 
     # ---- internals --------------------------------------------------------------------------
-    def _to_qt(self, index: int) -> int:
-        return self._qt_index[index] if self._qt_index else index
-
-    def _to_py(self, qt_index: int) -> int:
-        return bisect_right(self._qt_index, qt_index) - 1 if self._qt_index else qt_index
-
     def _cycle(self, step: int) -> None:
         if not self._terms:
             return
