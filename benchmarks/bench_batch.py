@@ -35,7 +35,7 @@ def run_one(model_dir: str, src: str, dst: str, batch_size: int) -> dict:
     model = PolarityModel.load(model_dir, device="cpu")
     base_rss = peak_rss_mb()
     report = predict_file(model, src, dst, batch_size=batch_size)
-    report.update({"rss_after_load_mb": base_rss, "peak_rss_mb": peak_rss_mb()})
+    report.update({"precision": model.precision, "rss_after_load_mb": base_rss, "peak_rss_mb": peak_rss_mb()})
     return report
 
 
@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="*", type=int, default=[10_000, 100_000])
     ap.add_argument("--model", default=str(starter_model_dir()))
     ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,7 +62,10 @@ def main() -> None:
             print(json.dumps(report), file=sys.stderr, flush=True)
             src.unlink()
             dst.unlink()
-    print(json.dumps({"model": args.model, "batch_size": args.batch_size, "runs": rows}, indent=1))
+    text = json.dumps({"model": args.model, "batch_size": args.batch_size, "runs": rows}, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
