@@ -50,6 +50,7 @@ class LabelingController(QObject):
         self._undo: list[tuple[int, int]] = []  # (term id, sentence id), newest last
         self._redo: list[tuple[int, int]] = []
         self._asked: tuple[PredictKey, float] | None = None
+        self._owner = "You"  # whose the shown term's current label is (see _owner_of)
         self.latencies_ms: list[float] = []  # click -> prediction shown, for requests the model answered
         self.navigator = SentenceNavigator(window, self)
         self._connect_callbacks()
@@ -146,16 +147,18 @@ class LabelingController(QObject):
             pred = self.predictor.request(rec.text, span[0], span[1])
             key = self.predictor.key(rec.text, span[0], span[1])
             self._asked = (key, time.perf_counter()) if pred is None and key is not None else None
+        self._owner = self._owner_of(term)
         if term is None:
             where = "new term: a label adds it to the project"
         elif term.label is None:
             where = "not labeled yet"
         else:
-            where = f"labeled {term.label.value}" + (" (imported)" if term.label_source == "import" else self._by(term))
+            by = " (imported)" if self._owner == "Imported" else f" by {'you' if self._owner == 'You' else self._owner}"
+            where = f"labeled {term.label.value}{by}"
         panel.show_term(rec.text[span[0]:span[1]], where, human, can_accept=pred is not None)
         panel.show_terms(rec.terms, span)
         if pred is not None:
-            self.bars.set_prediction(pred, human)
+            self.bars.set_prediction(pred, human, self._owner)
         elif self.predictor.state == "loading":
             self.bars.show_loading("Loading model…")
         elif self.predictor.state == "ready":
@@ -163,13 +166,17 @@ class LabelingController(QObject):
         elif human is None:
             self.bars.show_empty("No model yet", "Label at least 10 terms, then Retrain (Ctrl+R)")
         else:
-            self.bars.set_prediction(None, human)
+            self.bars.set_prediction(None, human, self._owner)
 
-    def _by(self, term: TermRecord) -> str:
-        """" by you", or " by bob" when another person gave the term its current label."""
+    def _owner_of(self, term: TermRecord | None) -> str:
+        """Whose the current label is: "You", "Imported", or the name of the other annotator."""
+        if term is None or term.label is None:
+            return "You"
+        if term.label_source == "import":
+            return "Imported"
         rows = self.state.project.history(term.id, include_model=False) if self.state.project is not None else []
         author = rows[-1].author if rows else None
-        return " by you" if author in (None, self.state.author) else f" by {author}"
+        return "You" if author in (None, self.state.author) else author
 
     @Slot(object, object)
     def _on_prediction(self, key: PredictKey, pred: Prediction) -> None:
@@ -183,7 +190,7 @@ class LabelingController(QObject):
             self._asked = None
         term = self.current_term()
         human = term.label if term is not None else None
-        self.bars.set_prediction(pred, human)
+        self.bars.set_prediction(pred, human, self._owner)
         self.w.term_panel.accept_button.setEnabled(True)
 
     @Slot(str, str)

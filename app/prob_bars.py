@@ -38,15 +38,17 @@ class ProbabilityBars(QWidget):
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self._pred: Prediction | None = None
         self._human: Polarity | None = None
+        self._owner = "You"  # whose label ``_human`` is: "You", another annotator's name, "Imported"
         self._mode = "empty"  # "empty" | "loading" | "prediction"
         self._title = "No term selected"
         self._hint = "Click a word or drag over a phrase"
         self._sync_accessible()
 
     # ---- public API -------------------------------------------------------------------------
-    def set_prediction(self, pred: Prediction | None, human: Polarity | None = None) -> None:
-        """Show ``pred`` (None: no prediction yet) and the person's label ``human`` if any."""
-        self._pred, self._human = pred, human
+    def set_prediction(self, pred: Prediction | None, human: Polarity | None = None, owner: str = "You") -> None:
+        """Show ``pred`` (None: no prediction yet) and the current label ``human`` if any, given by
+        ``owner`` ("You", or in a team project the annotator's name)."""
+        self._pred, self._human, self._owner = pred, human, owner
         if pred is None and human is None:
             self._mode, self._title, self._hint = "empty", "No term selected", "Click a word or drag over a phrase"
         elif pred is None:
@@ -75,8 +77,8 @@ class ProbabilityBars(QWidget):
         return headline_for(self._pred) if self._mode == "prediction" and self._pred else self._title
 
     def human_text(self) -> str:
-        """"You: negative" (empty string when the person has not labeled the term)."""
-        return f"You: {self._human.value}" if self._human else ""
+        """"You: negative", "bob: negative" (empty string when the term has no label)."""
+        return f"{self._owner}: {self._human.value}" if self._human else ""
 
     def disagrees(self) -> bool:
         return bool(self._pred and self._human and self._pred.label != self._human)

@@ -132,6 +132,7 @@ def test_others_labels_show_up_and_keep_my_span(qtbot, app, project_file: Path) 
     assert any((t.start, t.label) == (coffee, Polarity.NEGATIVE) for t in window.term_panel.sentence_view.terms())
     controller.labeling.select_span(coffee, coffee + 6)
     assert window.term_panel.term_state.text() == "labeled negative by bob"
+    assert controller.labeling.bars.human_text() == "bob: negative"  # the pill names bob, not "You"
     shot = project_file.parent / "after-refresh.png"
     assert window.grab().save(str(shot))
 
@@ -148,6 +149,7 @@ def test_my_labels_carry_my_name_and_are_not_announced(qtbot, app, project_file:
     qtbot.waitUntil(lambda: controller.refresh.polls >= polls + 2, timeout=3000)
     assert controller.refresh.last_message == "" and controller.refresh.marker > 0
     assert window.term_panel.term_state.text() == "labeled positive by you"
+    assert controller.labeling.bars.human_text() == "You: positive"
     assert "labeling as ann" in window.location_label.full_text()
     assert str(project_file) in window.location_label.full_text()
 
