@@ -238,7 +238,23 @@ class ModelsMixin(StoreBase):
                              "finished; the previously active model was kept")
                 s.flush()
                 recovered.append(run_record(row))
+            still_running = s.scalar(select(TrainingRun.id).where(TrainingRun.status.in_(UNFINISHED)).limit(1))
+        if recovered and not still_running:
+            self.remove_partial_model_folders()
         return recovered
+
+    def remove_partial_model_folders(self) -> list[Path]:
+        """Delete the temporary folders a killed ``PolarityModel.save`` left in the models folder.
+
+        Called only when no run is unfinished (nothing can be writing one): a save writes to a
+        hidden ``.<name>.tmp-<hex>`` sibling and renames it when complete, so such a folder is
+        never a model and would otherwise hold hundreds of MB for good."""
+        removed = []
+        for tmp in sorted(self.models_dir.glob(".*.tmp-*")) if self.models_dir.is_dir() else []:
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed.append(tmp)
+        return removed
 
     def _orphaned(self, row: TrainingRun) -> bool:
         if row.pid is None:

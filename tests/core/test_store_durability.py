@@ -179,8 +179,13 @@ def test_a_training_run_killed_midway_is_failed_on_next_open_and_the_old_model_s
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
+    # what a kill in the middle of PolarityModel.save leaves: a hidden temporary sibling folder
+    partial = Path(v1.folder).parent / ".v2.tmp-0123abcd"
+    (partial / "encoder").mkdir(parents=True)
+    (partial / "encoder" / "model.safetensors").write_bytes(b"half")
 
     with Project.open(path) as p:
+        assert not partial.exists() and Path(v1.folder).is_dir()
         run = p.runs()[0]
         assert run.status == "failed" and "interrupted" in run.error and run.model_version_id is None
         active = p.active_model()

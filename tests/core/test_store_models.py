@@ -99,7 +99,10 @@ def test_runs_left_by_dead_processes_are_marked_failed_live_ones_are_not(tmp_pat
         with project._write() as s:
             s.execute(update(TrainingRun).where(TrainingRun.id == other.id).values(pid=child.pid))
             s.execute(update(TrainingRun).where(TrainingRun.id == dead.id).values(pid=2**22 + 12345))
+        partial = project.models_dir / ".v9.tmp-0123abcd"  # a model another run may be writing now
+        partial.mkdir(parents=True)
         with Project.open(store_url) as again:  # e.g. a second window
+            assert partial.is_dir(), "a live run's half-written model folder must be left alone"
             assert again.get_run(live.id).status == "running"
             assert again.get_run(other.id).status == "running"
             failed = again.get_run(dead.id)
