@@ -35,6 +35,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tp-2ep-lr1e-4-balanced": {"engine": "two-phase", "epochs": (2, 20), "lr": (1e-4, 2e-4),
                                "class_weights": "balanced"},
     "tp-3ep-lr5e-5": {"engine": "two-phase", "epochs": (3, 20), "lr": (5e-5, 2e-4)},
+    "tp-3ep-lr1e-4": {"engine": "two-phase", "epochs": (3, 20), "lr": (1e-4, 2e-4)},
     "tp-head5": {"engine": "two-phase", "epochs": (1, 5)},
     "tp-bs32-lr1e-4-head5": {"engine": "two-phase", "lr": (1e-4, 2e-4), "batch_size": 32, "epochs": (1, 5)},
     "tp-maxlen64": {"engine": "two-phase", "max_length": 64},
