@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+import core
+
 from core.cli_common import (UserError, add_train_options, config_from_args, emit, parse_span, progress_bar,
                              user_error_types)
 
@@ -21,6 +23,7 @@ PRECISION_HELP = "inference precision; auto = bfloat16 on CUDA and on CPUs with 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polarity", description="Aspect-term polarity: train, evaluate, predict.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {core.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a model from labeled files")

@@ -106,3 +106,13 @@ def test_console_script_exit_code_without_traceback(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert f"{bad}:2" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_version_comes_from_the_project(capsys):
+    import re
+
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    version = re.search(r'^version\s*=\s*"([^"]+)"', pyproject, re.M).group(1)
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"polarity {version}"
