@@ -261,6 +261,7 @@ class LabelingController(QObject):
         project = self.state.project
         if project is None:
             return
+        own = bool(source)  # this person's own last action (else the chosen term's history)
         if source:
             term_id, sentence_id = source.pop()
         else:  # nothing this session: act on the chosen term's own history
@@ -269,7 +270,12 @@ class LabelingController(QObject):
                 self.w.statusBar().showMessage("Nothing to " + ("undo" if undo else "redo"), 3000)
                 return
             term_id, sentence_id = term.id, term.sentence_id
-        event = project.undo(term_id) if undo else project.redo(term_id)
+        try:
+            only_by = self.state.author if own else None
+            event = project.undo(term_id, only_by=only_by) if undo else project.redo(term_id)
+        except StoreError as exc:  # another annotator's label came after this person's
+            self.w.statusBar().showMessage(f"Not undone: {exc}", 6000)
+            return
         self.state.note_own(event)
         if event is None:
             self.w.statusBar().showMessage("Nothing to " + ("undo" if undo else "redo") + " for this term", 3000)

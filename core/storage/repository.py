@@ -211,14 +211,20 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
                     return label_event(newest)
             return self._append(s, term, value, source, "set", author)
 
-    def undo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
-        """Restore the label the term had before the newest human action; None if nothing to undo."""
+    def undo(self, term_id: int, author: str | None = None, only_by: str | None = None) -> LabelEvent | None:
+        """Restore the label the term had before the newest human action; None if nothing to undo.
+
+        ``only_by``: take back only an action of this author. The app passes its person when it
+        undoes their own last action, so that in a team project a label someone else gave the
+        term since is never taken back silently (StoreError naming them instead)."""
         with self._write() as s:
             term = self._term_for_update(s, term_id)
             done, _undone = _replay(s, term_id)
             if not done:
                 return None
-            _row, before = done[-1]
+            row, before = done[-1]
+            if only_by and row.author and row.author != only_by:
+                raise StoreError(f"{row.author} labeled this term after you: undo would take back their label")
             return self._append(s, term, before, "human", "undo", author or self.author)
 
     def redo(self, term_id: int, author: str | None = None) -> LabelEvent | None:

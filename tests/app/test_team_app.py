@@ -137,6 +137,19 @@ def test_others_labels_show_up_and_keep_my_span(qtbot, app, project_file: Path) 
     assert window.grab().save(str(shot))
 
 
+def test_my_undo_never_takes_back_a_label_bob_gave_since(qtbot, app, project_file: Path) -> None:
+    window, controller = app
+    show_sentence(window, controller, SHOWN)
+    qtbot.keyClick(window.term_panel.sentence_view, Qt.Key_1)  # ann: negative
+    bob_labels(project_file, SHOWN, "coffee", Polarity.POSITIVE)  # then bob: positive
+    qtbot.keyClick(window.term_panel.sentence_view, Qt.Key_Z, Qt.ControlModifier)
+    assert "Not undone: bob labeled this term after you" in window.statusBar().currentMessage()
+    with Project.open(project_file) as store:
+        term = next(t for r in store.page(SentenceFilter(text="coffee"), limit=5) for t in r.terms if t.text == "coffee")
+        assert term.label is Polarity.POSITIVE
+        assert [e.author for e in store.history(term.id, include_model=False)] == ["ann", "bob"]
+
+
 def test_my_labels_carry_my_name_and_are_not_announced(qtbot, app, project_file: Path) -> None:
     window, controller = app
     show_sentence(window, controller, SHOWN)

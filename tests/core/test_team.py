@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from core.domain import Polarity, Prediction, TermExample
-from core.storage import Project
+from core.storage import Project, StoreError
 from core.storage.schema import Label, Term
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def make_project(location, n: int = TERMS) -> list[int]:
 WRITER = """
     import os, random, sys, time
     from core.domain import LABELS
-    from core.storage import Project
+    from core.storage import Project, StoreError
 
     location, name, go, seed, writes = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     rng = random.Random(seed)
@@ -49,7 +49,11 @@ WRITER = """
         print(first.id, flush=True)
         for _ in range(writes):
             label = rng.choice([*LABELS, None])
-            event = project.set_label(rng.choice(terms), label) if rng.random() < 0.85 else project.undo(terms[0])
+            try:
+                event = (project.set_label(rng.choice(terms), label) if rng.random() < 0.85
+                         else project.undo(terms[0], only_by=name))
+            except StoreError:  # another writer labeled terms[0] last: undo refuses to take theirs back
+                event = None
             if event is not None:
                 print(event.id, flush=True)  # printed only after the commit returned
 """
@@ -132,6 +136,19 @@ def test_polling_gives_what_others_labeled_since_a_marker(store_url):
         ann.import_examples([TermExample("Rainy terrace.", 6, 13, NEG)])
         assert ann.changes_since(ann_row.id)[-1].author == "ann"  # imports record their author too
         assert ann.undo(terms[1]).author == "ann"
+
+
+def test_undo_never_takes_back_another_person_s_label(store_url):
+    make_project(store_url)
+    with Project.open(store_url, author="ann") as ann, Project.open(store_url, author="bob") as bob:
+        term = ann.unlabeled_terms()[0][0]
+        ann.set_label(term, NEG)
+        bob.set_label(term, POS)
+        with pytest.raises(StoreError, match="bob labeled this term after you"):
+            ann.undo(term, only_by="ann")
+        assert ann.get_term(term).label is POS  # nothing was written
+        assert bob.undo(term, only_by="bob").polarity is NEG and bob.redo(term).polarity is POS
+        assert ann.undo(term).polarity is NEG  # without only_by: the newest action, whoever's
 
 
 def test_the_default_author_is_the_environment_s_or_the_os_user(store_url, monkeypatch):
