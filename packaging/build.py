@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -24,21 +23,14 @@ import time
 import zipfile
 from pathlib import Path
 
+from project_meta import project_meta  # packaging/, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "polarity_studio.spec"
 DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 MIB = 1024 * 1024
-
-
-def project_meta() -> tuple[str, str]:
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    name = re.search(r'^name\s*=\s*"([^"]+)"', text, re.M)
-    version = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
-    if not name or not version:
-        raise SystemExit("build.py: pyproject.toml has no [project] name/version")
-    return name.group(1), version.group(1)
 
 
 def platform_tag() -> str:

@@ -30,20 +30,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from project_meta import project_meta  # packaging/, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 EXE_SUFFIX = ".exe" if sys.platform.startswith("win") else ""
 SENTENCE = "The pasta was cold but the staff were lovely"
 DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens, any request fails at once
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
               "ALL_PROXY", "FTP_PROXY", "NO_PROXY")
-
-
-def project_meta() -> tuple[str, str]:
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    name = re.search(r'^name\s*=\s*"([^"]+)"', text, re.M)
-    version = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
-    assert name and version, "pyproject.toml has no [project] name/version"
-    return name.group(1), version.group(1)
 
 
 def offline_env(home: Path) -> dict[str, str]:
