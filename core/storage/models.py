@@ -228,18 +228,18 @@ class ModelsMixin(StoreBase):
         with self._read() as s:
             if not s.scalar(select(TrainingRun.id).where(TrainingRun.status.in_(UNFINISHED)).limit(1)):
                 return []
-        recovered = []
+        recovered, live = [], False
         with self._write() as s:
             for row in s.scalars(select(TrainingRun).where(TrainingRun.status.in_(UNFINISHED))):
                 if not self._orphaned(row):
+                    live = True
                     continue
                 row.status, row.finished_at = "failed", utcnow()
                 row.error = (f"interrupted: the process that ran it (pid {row.pid} on {row.host}) ended before it "
                              "finished; the previously active model was kept")
                 s.flush()
                 recovered.append(run_record(row))
-            still_running = s.scalar(select(TrainingRun.id).where(TrainingRun.status.in_(UNFINISHED)).limit(1))
-        if recovered and not still_running:
+        if recovered and not live:
             self.remove_partial_model_folders()
         return recovered
 
