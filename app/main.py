@@ -23,6 +23,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+import core  # noqa: E402
 from app.context import AppContext  # noqa: E402
 from app.controller import AppController, deferred_start  # noqa: E402
 from app.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
@@ -62,14 +63,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="check the installed program offscreen in a temporary folder (window, demo project, "
                              "bundled encoder, a prediction, a tiny training step); print one JSON line "
                              "(and write it to FILE) and exit 0 if all passed")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {core.__version__}")
     return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-
-
-def _version() -> str:
-    import core
-
-    return core.__version__
 
 
 def make_application() -> QApplication:

@@ -22,6 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+import core
+
 TRAIN_TERMS = 16
 PROBE_SENTENCE = "The pasta was cold but the staff were lovely."
 PROBE_TERM = "staff"
@@ -37,7 +39,7 @@ def run_self_test(report_path: str | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    report: dict[str, Any] = {"ok": False, "version": _version(), "frozen": is_frozen()}
+    report: dict[str, Any] = {"ok": False, "version": core.__version__, "frozen": is_frozen()}
     step = "start"
     try:
         with tempfile.TemporaryDirectory(prefix="polarity-self-test-") as tmp_name:
@@ -67,12 +69,6 @@ def _emit(report: dict[str, Any], report_path: str | None) -> None:
         sys.stdout.flush()
     if report_path and report_path != "-":
         Path(report_path).write_text(line + "\n", encoding="utf-8")
-
-
-def _version() -> str:
-    import core
-
-    return core.__version__
 
 
 # ---- steps --------------------------------------------------------------------------------------
