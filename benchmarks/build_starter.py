@@ -17,6 +17,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, grouped_folds, load, shared_data_dir  # noqa: E402
@@ -60,9 +61,9 @@ def main() -> None:
                       "train_seconds": round(time.perf_counter() - started, 1), "size_mb": round(size / 2**20, 2)}))
 
 
-def _print_progress(step: int, total: int, message: str) -> None:
-    if step % 50 == 0 or step == total:
-        print(f"  {step}/{total} {message}", file=sys.stderr, flush=True)
+def _print_progress(event: Any) -> None:
+    if event.step % 50 == 0 or event.step == event.total:
+        print(f"  {event.step}/{event.total} {event.message}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -76,14 +76,19 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 @contextmanager
-def progress_bar(enabled: bool, unit: str = "step") -> Iterator[Callable[[int, int, str], None]]:
-    """An ``on_progress`` callback drawing a bar on stderr (only when stderr is a terminal)."""
+def progress_bar(enabled: bool, unit: str = "step") -> Iterator[Callable[..., None]]:
+    """An ``on_progress`` callback drawing a bar on stderr (only when stderr is a terminal).
+
+    It takes a training event (``TrainingProgress``) or the prediction form ``(step, total, message)``.
+    """
     from tqdm import tqdm
 
     bar = tqdm(total=1, unit=unit, file=sys.stderr, disable=None if enabled else True, leave=False,
                dynamic_ncols=True)
 
-    def update(step: int, total: int, message: str) -> None:
+    def update(step: Any, total: int = 0, message: str = "") -> None:
+        if not isinstance(step, int):  # a TrainingProgress event
+            step, total, message = step.step, step.total, step.message
         if bar.total != total:
             bar.total = total
         bar.n = step

@@ -59,7 +59,9 @@ def add_project_commands(subparsers: Any) -> None:
                                     epilog=TARGET_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = project.add_subparsers(dest="project_command", required=True)
 
-    p = _parser(sub, "init", "create an empty project (a new file, or the schema in an empty database)")
+    p = _parser(sub, "init", "create an empty project (a new file, or the schema in an empty database) "
+                             "with the starter model as its first version")
+    p.add_argument("--no-starter", action="store_true", help="no starter model: the project starts without one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 
@@ -146,11 +148,16 @@ def _store_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[arg
 
 @_store_errors
 def cmd_init(args: argparse.Namespace) -> int:
-    from core.storage import SCHEMA_VERSION, Project
+    from core.starter import create_project
+    from core.storage import SCHEMA_VERSION
 
-    with Project.create(project_location(args), **_open_kwargs(args)) as project:
-        data = {"project": project.location, "schema_version": SCHEMA_VERSION, "models_dir": str(project.models_dir)}
-    emit(data, args.json, lambda d: f"created {d['project']} (schema {d['schema_version']}; models in {d['models_dir']})")
+    # the same project the app's New Project makes: the starter model registered as version 1
+    with create_project(project_location(args), not args.no_starter, **_open_kwargs(args)) as project:
+        active = project.active_model()
+        data = {"project": project.location, "schema_version": SCHEMA_VERSION, "models_dir": str(project.models_dir),
+                "active_model": active.id if active else None}
+    emit(data, args.json, lambda d: f"created {d['project']} (schema {d['schema_version']}; models in {d['models_dir']}"
+                                    f"{'; starter model active' if d['active_model'] else ''})")
     return 0
 
 
@@ -202,7 +209,7 @@ def _stats_text(d: dict[str, Any]) -> str:
 @_store_errors
 def cmd_train(args: argparse.Namespace) -> int:
     from core.storage import Project
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     cfg = config_from_args(args)
     location = project_location(args)
@@ -233,7 +240,7 @@ def _train_text(d: dict[str, Any]) -> str:
 
 @_store_errors
 def cmd_predict(args: argparse.Namespace) -> int:
-    from core.storage.training import predict_project
+    from core.ml.project_train import predict_project
 
     _open(args).close()
     with progress_bar(not args.json, unit="term") as on_progress:

@@ -13,14 +13,11 @@ from core.ml.config import TrainConfig
 from core.ml.device import autocast, grad_scaler
 from core.ml.distributed import Dist, shard, wrap
 from core.ml.encoding import Encoded, TermEncoder, length_buckets
+from core.ml.events import SCORING, Progress, TrainingCancelled, TrainingProgress
 from core.ml.metrics import evaluate
 from core.domain import LABELS
 
-Progress = Callable[[int, int, str], None]
-
-
-class TrainingCancelled(Exception):
-    """Raised inside training when ``should_stop()`` said so; nothing is saved."""
+__all__ = ["Context", "Progress", "TrainingCancelled"]
 
 
 @dataclass
@@ -47,10 +44,12 @@ class Context:
         if self.should_stop is not None and self.should_stop():
             raise TrainingCancelled("training was cancelled")
 
-    def tick(self, message: str, n: int = 1) -> None:
+    def tick(self, phase: str, epoch: int = 0, epochs: int = 0, *, loss: float | None = None,
+             metrics: dict[str, Any] | None = None, batch: tuple[int, int] = (0, 0), n: int = 1) -> None:
         self.step = min(self.step + n, self.total_steps)
         if self.on_progress:
-            self.on_progress(self.step, self.total_steps, message)
+            self.on_progress(TrainingProgress(phase, epoch, epochs, self.step, self.total_steps, loss, metrics,
+                                              *batch))
 
     def record(self, entry: dict[str, Any]) -> None:
         self.history.append(entry)
@@ -106,7 +105,8 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total: int, warmup_ratio: 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, seed: int, label: str) -> float:
+def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, seed: int, phase: str,
+                epoch: int, epochs: int) -> float:
     """One pass of updates over the training set; returns the mean loss."""
     cfg, net = ctx.cfg, ctx.training_module()
     scaler = grad_scaler(ctx.device, cfg.amp, cfg.amp_dtype)
@@ -115,13 +115,15 @@ def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, 
     net.train()
     total, count = 0.0, 0
     y_all = torch.tensor(ctx.train_y)
-    for idx in ctx.train_batches(seed):
+    batches = ctx.train_batches(seed)
+    for number, idx in enumerate(batches, 1):
         ctx.check_stop()
         batch = ctx.to_device(idx, ctx.train_x)
         y = y_all[idx].to(ctx.device)
         with autocast(ctx.device, cfg.amp, cfg.amp_dtype):
             logits = net(batch)
         loss = loss_fn(logits.float(), y)
+        ctx.check_stop()  # a backward pass costs as much as the forward one: stop before it
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)
         nn.utils.clip_grad_norm_(params, 1.0)
@@ -129,13 +131,14 @@ def train_epoch(ctx: Context, optimizer: torch.optim.Optimizer, scheduler: Any, 
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
         scheduler.step()
-        total += loss.item() * len(idx)
+        batch_loss = loss.item()
+        total += batch_loss * len(idx)
         count += len(idx)
-        ctx.tick(f"{label} · loss {total / count:.3f}")
+        ctx.tick(phase, epoch, epochs, loss=batch_loss, batch=(number, len(batches)))  # a long epoch still moves
     return total / max(count, 1)
 
 
-def encoded_features(ctx: Context, encoded: Sequence[Encoded], label: str) -> torch.Tensor:
+def encoded_features(ctx: Context, encoded: Sequence[Encoded], phase: str) -> torch.Tensor:
     """Pooled encoder features for every item, in order (eval mode: no dropout)."""
     ctx.net.eval()
     out = torch.empty(len(encoded), 2 * ctx.net.encoder.config.hidden_size)
@@ -143,7 +146,7 @@ def encoded_features(ctx: Context, encoded: Sequence[Encoded], label: str) -> to
         for idx in ctx.batches(encoded, None, size=64):
             ctx.check_stop()
             out[idx] = ctx.net.features(ctx.to_device(idx, encoded)).float().cpu()
-            ctx.tick(label)
+            ctx.tick(phase)
     return out
 
 
@@ -151,7 +154,7 @@ def score_dev(ctx: Context) -> dict[str, Any] | None:
     """Dev metrics of the network as it stands (full forward passes)."""
     if not ctx.dev_x:
         return None
-    feats = encoded_features(ctx, ctx.dev_x, "scoring dev set")
+    feats = encoded_features(ctx, ctx.dev_x, SCORING)
     return metrics_from_logits(head_logits(ctx.net.head, feats, ctx.device), ctx.dev_y)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from core.ml.events import LORA
 from core.ml.loop import Context, epoch_entry, linear_schedule, score_dev, train_epoch
 from core.ml.network import lora_config
 
@@ -33,7 +34,7 @@ def run(ctx: Context, new_token_ids: list[int]) -> tuple[dict[str, Any], dict[st
     best: tuple[float, dict[str, Any]] | None = None
     for epoch in range(epochs):
         started = time.perf_counter()
-        loss = train_epoch(ctx, optimizer, scheduler, cfg.seed + epoch, f"LoRA · epoch {epoch + 1}/{epochs}")
+        loss = train_epoch(ctx, optimizer, scheduler, cfg.seed + epoch, LORA, epoch + 1, epochs)
         scoring = ctx.dist.is_main and (cfg.select_best or epoch == epochs - 1)
         dev = score_dev(ctx) if scoring else None
         ctx.record(epoch_entry("lora", epoch + 1, epochs, loss, dev, started))

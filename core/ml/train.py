@@ -1,7 +1,8 @@
 """``train()``: orchestrates loading, encoding and one engine; returns a ready PolarityModel.
 
-Long work reports through ``on_progress(step, total, message)`` and polls ``should_stop()``
-between batches, so a GUI thread can show progress and cancel within a second.
+Long work reports through ``on_progress(TrainingProgress)`` (``core.ml.events``) and polls
+``should_stop()`` between batches and between the slow loading steps, so a GUI thread can show
+progress and cancel within a second.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any, Callable, Sequence
 from core.domain import LABEL_NAMES, TermExample
 from core.ml.base_models import display_name, resolve_base_model
 from core.ml.config import TrainConfig
-from core.ml.loop import Context, Progress, TrainingCancelled, score_dev
+from core.ml.events import DONE, LOADING, Progress, TrainingCancelled, TrainingProgress
+from core.ml.loop import Context, score_dev
 
 __all__ = ["train", "TrainResult", "TrainingCancelled", "data_fingerprint"]
 
@@ -63,9 +65,10 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
 
     set_seed(cfg.seed)
     if on_progress:
-        on_progress(0, 1, "loading base encoder")
+        on_progress(TrainingProgress(LOADING, 0, 0, 0, 1))
     base_path = resolve_base_model(cfg.base_model)
     tokenizer = load_tokenizer(base_path)
+    _check_stop(should_stop)  # loading the encoder is the slowest step before the first batch
     vocab_before = len(tokenizer)
     encoder = TermEncoder.from_tokenizer(tokenizer, cfg.input_style, cfg.max_length)
     new_ids = list(range(vocab_before, len(tokenizer)))
@@ -73,8 +76,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     if new_ids:
         body.resize_token_embeddings(len(tokenizer))
     net = PolarityNet(body, cfg.dropout).to(device)
-    if should_stop and should_stop():
-        raise TrainingCancelled("training was cancelled")
+    _check_stop(should_stop)
 
     ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch,
                    dist_info)
@@ -84,6 +86,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
         two_phase.run(ctx)
     else:
         extra["lora"], adapter = lora.run(ctx, new_ids)
+    _check_stop(should_stop)
     metrics = _final_metrics(ctx) if dist_info.is_main else {}
     seconds = time.perf_counter() - started
     info = {
@@ -109,7 +112,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     }
     model = PolarityModel(net.eval(), encoder, info, device, adapter)
     if on_progress:
-        on_progress(ctx.total_steps, ctx.total_steps, "done")
+        on_progress(TrainingProgress(DONE, 0, 0, ctx.total_steps, ctx.total_steps))
     return TrainResult(model, metrics, ctx.history, seconds, device, dist_info.is_main)
 
 
@@ -134,6 +137,11 @@ def _total_steps(cfg: TrainConfig, n_train: int, n_dev: int, world: int = 1) -> 
         return max(1, cfg.epochs[0] * batches + head + tail)
     dev_per_epoch = math.ceil(n_dev / 64)
     return max(1, cfg.epochs[0] * (batches + dev_per_epoch))
+
+
+def _check_stop(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("training was cancelled")
 
 
 def _final_metrics(ctx: Context) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import time
 import torch
 from torch import nn
 
+from core.ml.events import BODY, FEATURES, HEAD
 from core.ml.loop import (Context, encoded_features, epoch_entry, head_logits, linear_schedule,
                           metrics_from_logits, train_epoch)
 
@@ -30,7 +31,7 @@ def train_body(ctx: Context) -> None:
     scheduler = linear_schedule(optimizer, epochs * n_batches, cfg.warmup_ratio)
     for epoch in range(epochs):
         started = time.perf_counter()
-        loss = train_epoch(ctx, optimizer, scheduler, cfg.seed + epoch, f"phase 1/2 · epoch {epoch + 1}/{epochs}")
+        loss = train_epoch(ctx, optimizer, scheduler, cfg.seed + epoch, BODY, epoch + 1, epochs)
         ctx.record(epoch_entry("body", epoch + 1, epochs, loss, None, started))
 
 
@@ -42,8 +43,8 @@ def train_head(ctx: Context) -> None:
         return
     for p in net.encoder.parameters():
         p.requires_grad_(False)
-    train_feats = encoded_features(ctx, ctx.train_x, "phase 2/2 · caching features")
-    dev_feats = encoded_features(ctx, ctx.dev_x, "phase 2/2 · caching dev features") if ctx.dev_x else None
+    train_feats = encoded_features(ctx, ctx.train_x, FEATURES)
+    dev_feats = encoded_features(ctx, ctx.dev_x, FEATURES) if ctx.dev_x else None
     head = net.head
     optimizer = torch.optim.AdamW(head.parameters(), lr=cfg.lr[1], weight_decay=cfg.weight_decay)
     loss_fn = ctx.loss_fn()
@@ -56,7 +57,7 @@ def train_head(ctx: Context) -> None:
         loss = _head_epoch(head, optimizer, loss_fn, train_feats, y, cfg.batch_size * 2, gen, ctx.device)
         dev = metrics_from_logits(head_logits(head, dev_feats, ctx.device), ctx.dev_y) if dev_feats is not None else None
         ctx.record(epoch_entry("head", epoch + 1, epochs, loss, dev, started))
-        ctx.tick(f"phase 2/2 · head epoch {epoch + 1}/{epochs}")
+        ctx.tick(HEAD, epoch + 1, epochs, loss=loss, metrics=dev)
         if cfg.select_best and dev is not None:
             score = dev["accuracy"] + dev["macro_f1"] * 1e-3  # accuracy first, macro-F1 breaks ties
             if best is None or score > best[0]:

@@ -23,7 +23,7 @@ from core.storage.db import connect, display, mask, reader, sqlite_path, to_url,
 from core.storage.errors import NotAProjectError, StoreError
 from core.storage.io import ImportExportMixin
 from core.storage.migrations import ensure_schema, read_version
-from core.storage.models import ModelsMixin
+from core.storage.versions import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
 from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, sentence_lookup
@@ -225,7 +225,8 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
             row, before = done[-1]
             if only_by and row.author and row.author != only_by:
                 raise StoreError(f"{row.author} labeled this term after you: undo would take back their label")
-            return self._append(s, term, before, "human", "undo", author or self.author)
+            # the label comes back with its provenance: an imported label undone to is "import" again
+            return self._append(s, term, before[0], "human", "undo", author or self.author, current_source=before[1])
 
     def redo(self, term_id: int, author: str | None = None) -> LabelEvent | None:
         """Apply again the action the newest undo took back; None if nothing to redo."""
@@ -255,28 +256,32 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
         return term
 
     @staticmethod
-    def _append(s: Any, term: Term, value: str | None, source: str, action: str, author: str | None) -> LabelEvent:
+    def _append(s: Any, term: Term, value: str | None, source: str, action: str, author: str | None,
+                current_source: str | None = None) -> LabelEvent:
         row = Label(term_id=term.id, polarity=value, source=source, action=action, author=author,
                     created_at=stamp(s.connection()))
         s.add(row)
         term.current_label = value
-        term.current_source = source
+        term.current_source = (current_source or source) if value is not None else source
         s.flush()
         refresh_uncertainty(s.connection(), [term.sentence_id])
         return label_event(row)
 
 
-def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, str | None]], list[tuple[Label, str | None]]]:
+Before = tuple[str | None, str | None]  # (label, its source) before a human action
+
+
+def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, Before]], list[tuple[Label, Before]]]:
     """Walk a term's human/import rows; return the undo stack and the redo stack.
 
-    Each entry is (the row of a human action, the label before it). An import is a barrier:
-    undo never reaches past it.
+    Each entry is (the row of a human action, the label and its source before it). An import
+    is a barrier: undo never reaches past it.
     """
     rows = s.scalars(select(Label).where(Label.term_id == term_id, Label.source.in_(EDIT_SOURCES))
                      .order_by(Label.id)).all()
-    done: list[tuple[Label, str | None]] = []
-    undone: list[tuple[Label, str | None]] = []
-    current: str | None = None
+    done: list[tuple[Label, Before]] = []
+    undone: list[tuple[Label, Before]] = []
+    current: Before = (None, None)
     for row in rows:
         if row.action == "undo" and done:
             undone.append(done.pop())
@@ -288,8 +293,15 @@ def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, str | None]], list[
             else:
                 done.append((row, current))
             undone.clear()
-        current = row.polarity
+        current = (row.polarity, _restored_source(row, done, undone))
     return done, undone
+
+
+def _restored_source(row: Label, done: list[tuple[Label, Before]], undone: list[tuple[Label, Before]]) -> str:
+    """The source of the label a row leaves current: an undo's is that of the label it restored."""
+    if row.action == "undo" and undone:
+        return undone[-1][1][1] or "human"
+    return row.source
 
 
 def _reason(exc: Exception) -> str:

@@ -7,6 +7,7 @@ on a tiny encoder and checks the weights stay finite and the model predicts.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 
 import pytest
 import torch
@@ -25,13 +26,20 @@ def test_cpu_always_trains_in_float32(amp: bool) -> None:
         assert layer(torch.ones(1, 4)).dtype == torch.float32
 
 
-def test_amp_on_cuda_follows_the_setting() -> None:
-    assert amp_enabled("cuda", True) and not amp_enabled("cuda", False)
+def test_amp_on_cuda_autocasts_to_the_chosen_dtype_and_off_means_no_autocast() -> None:
+    # torch.autocast can be built without a GPU (it disables itself) and still says its dtype
+    with pytest.warns(UserWarning) if not torch.cuda.is_available() else nullcontext():
+        on16, on_bf16 = autocast("cuda", True, "float16"), autocast("cuda", True, "bfloat16")
+    assert isinstance(on16, torch.autocast) and on16.fast_dtype == torch.float16
+    assert isinstance(on_bf16, torch.autocast) and on_bf16.fast_dtype == torch.bfloat16
+    assert not isinstance(autocast("cuda", False), torch.autocast)
 
 
-def test_bfloat16_amp_needs_no_loss_scaling() -> None:
-    # GradScaler only for float16; constructing it must not need a GPU either way
-    assert not grad_scaler("cpu", True, "bfloat16").is_enabled()
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (a scaler disables itself without one)")
+def test_only_float16_amp_scales_the_loss() -> None:
+    assert grad_scaler("cuda", True, "float16").is_enabled()
+    assert not grad_scaler("cuda", True, "bfloat16").is_enabled()
+    assert not grad_scaler("cuda", False, "float16").is_enabled()
 
 
 def test_a_cpu_training_with_amp_requested_is_float32(tiny_base_model, small_examples) -> None:

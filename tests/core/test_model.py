@@ -10,7 +10,8 @@ import pytest
 from core.domain import LABELS
 from core.ml.config import TrainConfig
 from core.ml.model import ModelLoadError, PolarityModel
-from core.ml.train import TrainingCancelled, train
+from core.ml.events import TrainingCancelled, TrainingProgress
+from core.ml.train import train
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,8 @@ def trained(tiny_base_model, small_examples):
     for engine in ("two-phase", "lora"):
         cfg = TrainConfig.for_engine(engine, base_model=str(tiny_base_model), epochs=(1, 3) if engine == "two-phase" else (2, 0),
                                      batch_size=8, seed=1)
-        steps: list[tuple[int, int, str]] = []
-        result = train(cfg, examples, examples[:8], on_progress=lambda s, t, m: steps.append((s, t, m)))
+        steps: list[TrainingProgress] = []
+        result = train(cfg, examples, examples[:8], on_progress=steps.append)
         out[engine] = (result, steps, examples)
     return out
 
@@ -30,8 +31,12 @@ def trained(tiny_base_model, small_examples):
 @pytest.mark.parametrize("engine", ["two-phase", "lora"])
 def test_training_reports_progress_history_and_metrics(trained, engine):
     result, steps, _ = trained[engine]
-    assert steps[-1][0] == steps[-1][1] and steps[-1][2] == "done"
-    assert [s for s, _, _ in steps] == sorted(s for s, _, _ in steps)
+    assert steps[-1].step == steps[-1].total and steps[-1].phase == "done"
+    assert [e.step for e in steps] == sorted(e.step for e in steps)
+    trained_steps = [e for e in steps if e.loss is not None and e.phase in ("body", "lora")]
+    assert trained_steps and all(e.epoch >= 1 and e.epochs >= e.epoch for e in trained_steps)
+    scored = [e for e in steps if e.metrics]
+    assert engine == "lora" or (scored and 0.0 <= scored[-1].metrics["accuracy"] <= 1.0)
     assert result.metrics["n"] == 8 and 0.0 <= result.metrics["accuracy"] <= 1.0
     phases = {h["phase"] for h in result.history}
     assert phases == ({"body", "head"} if engine == "two-phase" else {"lora"})
@@ -106,7 +111,7 @@ def test_load_errors_name_folder_and_reason(trained, tmp_path):
 
 
 def test_bfloat16_inference_agrees_with_float32(trained, tmp_path):
-    from core.ml.device import inference_precision
+    from core.ml.device import inference_precision, native_bf16_cpu
 
     result, _, examples = trained["two-phase"]
     folder = result.model.save(tmp_path / "m")
@@ -115,6 +120,6 @@ def test_bfloat16_inference_agrees_with_float32(trained, tmp_path):
     for a, b in zip(fp32, bf16):
         assert a.probabilities == pytest.approx(b.probabilities, abs=0.03)
     assert inference_precision("cpu", "float32") == "float32"
-    assert inference_precision("cpu", "auto") in ("float32", "bfloat16")
+    assert inference_precision("cpu", "auto") == ("bfloat16" if native_bf16_cpu() else "float32")
     with pytest.raises(ValueError, match="precision"):
         inference_precision("cpu", "int4")

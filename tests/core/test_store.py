@@ -122,6 +122,7 @@ def test_undo_and_redo_write_rows_and_walk_back_human_actions(project):
     project.set_label(tid, NEU)
     assert project.undo(tid).polarity is NEG
     assert project.undo(tid).polarity is POS  # back to the imported label
+    assert project.get_term(tid).label_source == "import"  # with its provenance
     assert project.undo(tid) is None  # never past the import
     assert project.get_term(tid).label is POS
     assert project.redo(tid).polarity is NEG

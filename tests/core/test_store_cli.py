@@ -25,7 +25,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_init_import_stats_export(tmp_path, capsys, small_tsv):
     db = tmp_path / "p.db"
-    assert run(capsys, "project", "init", db)[0] == 0
+    assert run(capsys, "project", "init", db, "--no-starter")[0] == 0
     code, out, err = run(capsys, "project", "import", db, small_tsv, "--json")
     assert code == 0
     report = json.loads(out)
@@ -51,7 +51,7 @@ def test_user_errors_exit_2_naming_file_line_and_reason(tmp_path, capsys, small_
     db = tmp_path / "p.db"
     code, _, err = run(capsys, "project", "stats", db)
     assert code == 2 and "no such project file" in err
-    run(capsys, "project", "init", db)
+    run(capsys, "project", "init", db, "--no-starter")
     code, _, err = run(capsys, "project", "init", db)
     assert code == 2 and "exists already" in err
     bad = tmp_path / "bad.tsv"
@@ -71,6 +71,20 @@ def test_user_errors_exit_2_naming_file_line_and_reason(tmp_path, capsys, small_
     assert code == 2 and "cannot tell the format" in err
 
 
+def test_init_registers_the_starter_model_as_the_app_does(tmp_path, capsys):
+    from core.paths import starter_model_dir
+
+    if not (starter_model_dir() / "model.json").is_file():
+        pytest.skip("no starter model in resources/ (built by benchmarks/build_starter.py)")
+    code, out, _ = run(capsys, "project", "init", tmp_path / "p.db", "--json")
+    created = json.loads(out)
+    assert code == 0 and created["active_model"] is not None
+    code, out, _ = run(capsys, "project", "models", tmp_path / "p.db", "--json")
+    (model,) = json.loads(out)["models"]
+    assert model["active"] and Path(model["folder"]).parent == Path(created["models_dir"])
+    assert (Path(model["folder"]) / "model.json").is_file()  # a copy in the project's own models folder
+
+
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "Fine soup.", "start": 5, "end": 9, "label": "positive"}\n{"text": oops}\n')
@@ -86,7 +100,7 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
 @pytest.mark.slow
 def test_train_predict_models_activate_delete(tmp_path, capsys, small_tsv, tiny_base_model):
     db = tmp_path / "p.db"
-    run(capsys, "project", "init", db)
+    run(capsys, "project", "init", db, "--no-starter")
     run(capsys, "project", "import", db, small_tsv)
     unlabeled = tmp_path / "new.jsonl"
     unlabeled.write_text('{"text": "The bread was stale.", "start": 4, "end": 9}\n', encoding="utf-8")

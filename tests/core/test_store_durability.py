@@ -145,10 +145,10 @@ def test_two_writers_in_two_threads_queue_instead_of_failing(store_url):
 TRAINER = """
     import sys, time
     from core.ml.config import TrainConfig
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
-    def progress(step, total, message):
-        print("training", step, total, flush=True)
+    def progress(event):
+        print("training", event.step, event.total, flush=True)
         time.sleep(600)  # the parent kills us here, in the middle of the run
 
     cfg = TrainConfig.for_engine("two-phase", base_model=sys.argv[2], epochs=(1, 2), batch_size=8, device="cpu")
@@ -161,7 +161,7 @@ def test_a_training_run_killed_midway_is_failed_on_next_open_and_the_old_model_s
         store_url, small_examples, tiny_base_model):
     from core.ml.config import TrainConfig
     from core.ml.model import PolarityModel
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     path = store_url
     with Project.create(path) as p:

@@ -13,7 +13,7 @@ import pytest
 
 from core.domain import Polarity, Prediction, TermExample
 from core.storage import Project, SentenceFilter, StoreError
-from core.storage.split import stratified_split
+from core.ml.split import stratified_split
 
 NEG, NEU, POS = Polarity.NEGATIVE, Polarity.NEUTRAL, Polarity.POSITIVE
 
@@ -146,11 +146,11 @@ def tiny_cfg(base, **kw):
 @pytest.mark.slow
 def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path, store_url):
     from core.ml.model import PolarityModel
-    from core.storage.training import predict_project, train_project
+    from core.ml.project_train import predict_project, train_project
 
     steps = []
     run, v1 = train_project(store_url, tiny_cfg(tiny_base_model), dev_fraction=0.25,
-                            on_progress=lambda s, t, m: steps.append(s))
+                            on_progress=lambda e: steps.append(e.step))
     assert run.status == "succeeded" and run.model_version_id == v1.id and run.finished_at >= run.started_at
     assert v1.active and Path(v1.folder).parent == project.models_dir and steps
     assert v1.n_labels == 24 and v1.metrics["n_dev"] + v1.metrics["n_train"] == 24 and "accuracy" in v1.metrics
@@ -179,7 +179,7 @@ def test_train_predict_retrain_and_roll_back(project, tiny_base_model, tmp_path,
 @pytest.mark.slow
 def test_cancelled_and_failed_runs_leave_the_active_model_alone(project, tiny_base_model, store_url):
     from core.ml.base_models import BaseModelError
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     _, v1 = train_project(store_url, tiny_cfg(tiny_base_model))
     run, version = train_project(store_url, tiny_cfg(tiny_base_model), should_stop=lambda: True)
@@ -194,7 +194,7 @@ def test_cancelled_and_failed_runs_leave_the_active_model_alone(project, tiny_ba
 
 def test_training_needs_enough_labels(tmp_path, small_examples):
     from core.ml.config import TrainConfig
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     with Project.create(tmp_path / "few.db") as p:
         p.import_examples(small_examples[:5])
@@ -207,12 +207,12 @@ def test_training_needs_enough_labels(tmp_path, small_examples):
 @pytest.mark.slow
 def test_training_in_a_worker_thread_while_the_gui_labels(project, tiny_base_model, store_url):
     """The worker opens its own connection and reads one snapshot; labels written meanwhile land."""
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     out: dict = {}
     started, labeled = threading.Event(), threading.Event()
 
-    def progress(step, total, message):
+    def progress(event):
         started.set()
         assert labeled.wait(60)  # training holds here until the "GUI" has written its labels
 

@@ -95,7 +95,7 @@ def dump(project: Project) -> str:
 def test_training_on_a_server_writes_no_password_into_the_model_or_the_run(
         store_url, small_examples, tiny_base_model, tmp_path, monkeypatch):
     from core.ml.config import TrainConfig
-    from core.storage.training import train_project
+    from core.ml.project_train import train_project
 
     url = make_url(str(store_url)).set(password=PASSWORD).render_as_string(hide_password=False)
     models = tmp_path / "shared-models"

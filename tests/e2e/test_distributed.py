@@ -51,7 +51,7 @@ def test_two_process_gloo_run_matches_single_process(tiny_base_model, small_tsv,
 
 def test_project_train_under_torchrun_registers_one_model(tiny_base_model, small_tsv, tmp_path, capsys):
     db = tmp_path / "p.db"
-    assert main(["project", "init", str(db)]) == 0
+    assert main(["project", "init", str(db), "--no-starter"]) == 0
     assert main(["project", "import", str(db), str(small_tsv)]) == 0
     capsys.readouterr()
     env = dict(os.environ, OMP_NUM_THREADS="1")

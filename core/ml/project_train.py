@@ -1,8 +1,9 @@
 """Train from a project, and store the active model's predictions.
 
 Both are plain functions for a worker thread: they open their own ``Project`` (SQLite
-connections must not cross threads), report through ``on_progress(step, total, message)`` and
-poll ``should_stop()``. Training reads one snapshot of the labels, so labeling goes on meanwhile;
+connections must not cross threads), report through ``on_progress(TrainingProgress)`` and
+poll ``should_stop()``, also around the slow steps after the last batch (scoring the previous
+model, saving), so a cancel ends within a second. Training reads one snapshot of the labels, so labeling goes on meanwhile;
 the new model folder is written atomically and only then registered and made active.
 """
 
@@ -12,12 +13,11 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+from core.ml.events import PREDICTING, SAVING, Progress, TrainingCancelled, TrainingProgress
+from core.ml.split import stratified_split
 from core.storage.errors import StoreError
 from core.storage.records import ModelVersionRecord, TrainingRunRecord
 from core.storage.repository import Project
-from core.storage.split import stratified_split
-
-Progress = Callable[[int, int, str], None]
 MIN_LABELS = 10  # fewer labeled terms than this cannot train anything useful
 PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
 
@@ -33,7 +33,7 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
     Dev data: ``dev_file`` (any format, labels required) or a stratified ``dev_fraction`` of the labels.
     Returns (run, version); version is None when cancelled. Any failure marks the run failed and re-raises.
     """
-    from core.ml.train import TrainingCancelled, train
+    from core.ml.train import train
 
     dev_examples = None
     if dev_file is not None:  # a bad dev file is the user's to fix, not a failed run
@@ -57,19 +57,30 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
                 train_set, dev_set = snapshot, dev_examples
             else:
                 train_set, dev_set = stratified_split(snapshot, dev_fraction, cfg.seed)
-            result = train(cfg, train_set, dev_set or None, on_progress=on_progress, should_stop=should_stop,
+            last = TrainingProgress(SAVING, 0, 0, 0, 1)  # where the training's progress ended
+
+            def report(event: TrainingProgress) -> None:
+                nonlocal last
+                last = event
+                if on_progress is not None:
+                    on_progress(event)
+
+            result = train(cfg, train_set, dev_set or None, on_progress=report, should_stop=should_stop,
                            on_epoch=on_epoch)
-            if should_stop is not None and should_stop():
-                raise TrainingCancelled("training was cancelled")
+            _check_stop(should_stop)
             metrics = dict(result.metrics)
             metrics.update({"n_train": len(train_set), "n_dev": len(dev_set), "seconds": round(result.seconds, 2),
                             "device": result.device, "dev": Path(dev_file).name if dev_file else "split"})
             previous = store.active_model()
             if previous is not None and dev_set:
                 metrics["previous"] = _score_previous(previous, dev_set, cfg.device)
+            _check_stop(should_stop)  # scoring the previous model loads it: seconds, so look again
+            if on_progress is not None:
+                on_progress(TrainingProgress(SAVING, 0, 0, last.step, last.total))
             folder = store.new_model_folder(run.id)
             folder.parent.mkdir(parents=True, exist_ok=True)
             result.model.save(folder)  # temp folder + fsync + rename: complete or absent
+            _check_stop(should_stop)  # the last moment a cancel can still leave the project unchanged
             version = store.register_model(folder, cfg.engine, cfg.base_model, cfg.to_dict(), metrics,
                                            n_labels=len(snapshot), activate=True)
             run = store.finish_run(run.id, "succeeded", metrics=metrics, model_version_id=version.id)
@@ -81,6 +92,11 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
             _discard(store, folder)
             store.finish_run(run.id, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def _check_stop(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("training was cancelled")
 
 
 def _train_as_worker_rank(project: str | Path, cfg: Any, dev_examples: list[Any] | None, dev_fraction: float,
@@ -146,5 +162,5 @@ def predict_project(project: str | Path, *, batch_size: int = 32, device: str = 
             preds = model.predict([ex for _tid, ex in chunk], batch_size=batch_size)
             done += store.store_predictions(version.id, [(tid, p) for (tid, _ex), p in zip(chunk, preds)])
             if on_progress is not None:
-                on_progress(done, len(items), "predicting")
+                on_progress(TrainingProgress(PREDICTING, 0, 0, done, len(items)))
         return done
