@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from app.settings import Key, Settings
+from app.state.settings import Key, Settings
 from core.paths import starter_model_dir
 from core.storage.team import MAX_AUTHOR, default_author
 

@@ -19,17 +19,17 @@ from typing import Sequence
 
 _T0 = time.perf_counter()
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSize, QTimer  # noqa: E402
 from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import core  # noqa: E402
 from app.context import AppContext  # noqa: E402
-from app.controller import AppController, deferred_start  # noqa: E402
-from app.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
-from app.settings import APPLICATION, ORGANIZATION  # noqa: E402
-from app.style import apply_style  # noqa: E402
-from app.team_controller import db_argument  # noqa: E402
+from app.controllers.project_controller import AppController, deferred_start  # noqa: E402
+from app.views.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
+from app.state.settings import APPLICATION, ORGANIZATION  # noqa: E402
+from app.theme.style import apply_style  # noqa: E402
+from app.controllers.team_controller import db_argument  # noqa: E402
 from core.paths import resources_dir  # noqa: E402
 
 log = logging.getLogger("app")
@@ -56,6 +56,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="open a team project on a database server, e.g. postgresql+psycopg://USER@HOST/DB; "
                              "--db alone reads $POLARITY_DB_URL (the place for a password)")
     parser.add_argument("--screenshot", metavar="FILE", help="render the window to FILE (PNG) and exit")
+    parser.add_argument("--size", metavar="WxH", help="with --screenshot: the window's size (default: %dx%d)"
+                        % (DEFAULT_SIZE.width(), DEFAULT_SIZE.height()))
     parser.add_argument("--data-dir", help="folder for the demo project (default: the user's data folder)")
     parser.add_argument("--settings", metavar="INI", help="read and write settings in this ini file")
     parser.add_argument("--debug", action="store_true", help="log timings and events to stderr")
@@ -148,7 +150,8 @@ def screenshot(args: argparse.Namespace) -> int:
         ctx = AppContext.from_environment(args.data_dir or os.environ.get("POLARITY_STUDIO_HOME") or tmp,
                                           args.settings or str(Path(tmp) / "settings.ini"))
         window, controller = build(ctx)
-        window.resize(DEFAULT_SIZE)
+        window.setMinimumSize(0, 0)  # the picture is exactly the size asked for
+        window.resize(_size(args.size))
         window.show()
         _report_shown()
         opened = controller.open_path(args.project) if args.project else controller.open_demo()
@@ -173,6 +176,13 @@ def screenshot(args: argparse.Namespace) -> int:
         window.close()
         print(f"{'saved' if ok else 'could not save'} {target}")
         return 0 if ok else 1
+
+
+def _size(text: str | None) -> QSize:
+    if not text:
+        return DEFAULT_SIZE
+    width, _, height = text.lower().partition("x")
+    return QSize(int(width), int(height))
 
 
 def _pick_term_to_show(controller: AppController) -> None:

@@ -104,7 +104,7 @@ def show_window(tmp: Path, report: dict[str, Any]) -> None:
 
 def make_project(tmp: Path, report: dict[str, Any]) -> None:
     """The demo corpus imported into a new project, the starter model registered as version 1."""
-    from app.demo import ensure_demo_project
+    from app.services.project_service import ensure_demo_project
     from core.paths import starter_model_dir
     from core.storage import Project
 

@@ -13,88 +13,34 @@ import uuid
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
-from app.connect_dialog import ConnectDialog, parse_server_url
 from app.context import AppContext
-from app.demo import create_project
-from app.main import build
-from app.settings import Key, Settings
-from app.state import _supply_password, remember_password, split_url
+from app.dialogs.connect_dialog import ConnectDialog, parse_server_url
+from app.state.app_state import remember_password, split_url
+from app_helpers import UNLABELED, make_project, make_settings, row_terms, show_sentence, show_window
 from core.domain import Polarity
 from core.storage import Project, SentenceFilter, StoreError
+from core.storage.credentials import _supply_password
 
 pytestmark = pytest.mark.slow
-SHOWN = "The staff were kind but the coffee was lukewarm."
+SHOWN = UNLABELED
 PASSWORD = "hunter2-Secret"
 POLL_MS = 100
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tiny_base_model: Path, small_examples: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from core.ml.config import TrainConfig
-    from core.ml.train import train
-
-    cfg = TrainConfig(engine="two-phase", base_model=str(tiny_base_model), epochs=(1, 2), batch_size=8,
-                      device="cpu", max_length=64)
-    folder = tmp_path_factory.mktemp("team-model") / "model"
-    train(cfg, small_examples[:18], small_examples[18:]).model.save(folder)
-    return folder
-
-
-@pytest.fixture
-def ini(tmp_path: Path) -> Path:
-    return tmp_path / "settings.ini"
-
-
 @pytest.fixture
 def ctx(tmp_path: Path, ini: Path, tiny_model: Path, tiny_base_model: Path) -> AppContext:
-    settings = Settings(QSettings(str(ini), QSettings.IniFormat))
-    settings.set(Key.BASE_MODEL, str(tiny_base_model))
-    settings.set(Key.DEVICE, "cpu")
-    ctx = AppContext.create(tmp_path / "data", settings, tiny_model, poll_ms=POLL_MS)
+    """The shared context, polling every POLL_MS and labeling as ann."""
+    ctx = AppContext.create(tmp_path / "data", make_settings(ini, tiny_base_model), tiny_model, poll_ms=POLL_MS)
     ctx.set_author("ann")
     return ctx
 
 
 @pytest.fixture
 def project_file(tmp_path: Path, small_tsv: Path, tiny_model: Path) -> Path:
-    path = create_project(tmp_path / "team.db", tiny_model)
-    with Project.open(path) as store:
-        store.import_file(small_tsv)
-        sentence = store.add_sentence(SHOWN)
-        store.add_term(sentence.id, SHOWN.index("coffee"), SHOWN.index("coffee") + len("coffee"))
-    return path
-
-
-def show_window(qtbot, window) -> None:
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-
-
-@pytest.fixture
-def app(qtbot, ctx: AppContext, project_file: Path):
-    window, controller = build(ctx)
-    qtbot.addWidget(window)
-    show_window(qtbot, window)
-    assert controller.open_path(project_file)
-    yield window, controller
-    window.close()
-
-
-def show_sentence(window, controller, text: str) -> None:
-    model = window.sentence_model
-    row = next(r for r in range(model.rowCount()) if model.record(r).text == text)
-    controller.labeling.select_row(row)
-
-
-def row_terms(window, text: str) -> dict[str, Polarity | None]:
-    model = window.sentence_model
-    rec = next(model.record(r) for r in range(model.rowCount()) if model.record(r).text == text)
-    return {t.text: t.label for t in rec.terms}
+    return make_project(tmp_path / "team.db", small_tsv, tiny_model)
 
 
 def bob_labels(where, sentence: str, term: str, polarity: Polarity) -> None:
@@ -123,8 +69,8 @@ def test_others_labels_show_up_and_keep_my_span(qtbot, app, project_file: Path) 
     qtbot.waitUntil(lambda: row_terms(window, SHOWN)["coffee"] == Polarity.NEGATIVE, timeout=3000)
     assert window.statusBar().currentMessage() == "2 labels by bob" == controller.refresh.last_message
     counts = per_label(project_file)
-    for name, lab in window.count_labels.items():
-        assert lab.text() == f"{counts[name]} {name}"
+    qtbot.waitUntil(lambda: all(lab.text() == f"{counts[name]} {name}"  # counted off the GUI thread
+                                for name, lab in window.count_labels.items()), timeout=5000)
     assert row_terms(window, "The soup was cold and far too salty.")["soup"] == Polarity.NEUTRAL
     # the sentence on screen shows bob's label, and the person's span is still the one they picked
     assert controller.labeling.span == (start, start + 5)
@@ -164,7 +110,7 @@ def test_my_labels_carry_my_name_and_are_not_announced(qtbot, app, project_file:
     assert window.term_panel.term_state.text() == "labeled positive by you"
     assert controller.labeling.bars.human_text() == "You: positive"
     assert "labeling as ann" in window.location_label.full_text()
-    assert str(project_file) in window.location_label.full_text()
+    assert str(project_file) in window.location_label.toolTip()  # the name shows; the path is in the tooltip
 
 
 def test_polls_from_a_worker_thread_when_asked(qtbot, app, project_file: Path) -> None:
@@ -174,9 +120,9 @@ def test_polls_from_a_worker_thread_when_asked(qtbot, app, project_file: Path) -
     bob_labels(project_file, "We ordered the soup and a salad.", "salad", Polarity.POSITIVE)
     qtbot.waitUntil(lambda: row_terms(window, "We ordered the soup and a salad.")["salad"] == Polarity.POSITIVE,
                     timeout=3000)
-    assert refresh._thread is not None and refresh._thread.isRunning()
-    thread = refresh._thread
-    assert refresh.shutdown() and thread.isFinished()
+    lane = refresh._lane
+    assert lane is not None and lane.is_running()
+    assert refresh.shutdown() and not lane.is_running()
 
 
 def test_a_model_another_member_made_active_is_served(qtbot, app, project_file: Path, tiny_model: Path) -> None:
@@ -337,7 +283,9 @@ def test_connects_to_postgresql_and_sees_others_labels(qtbot, app, pg_project: s
     qtbot.waitUntil(lambda: controller.state.is_server, timeout=15000)
     assert controller.team.connect_box is None or not controller.team.connect_box.isVisible()
     assert controller.state.project.models_dir == (tmp_path / "shared-models").resolve()
-    assert os.environ.get("POLARITY_MODELS_DIR") == str((tmp_path / "shared-models").resolve())
+    # jobs get the folder explicitly; nothing is exported to the environment
+    assert controller.state.job_target()[1] == str((tmp_path / "shared-models").resolve())
+    assert os.environ.get("POLARITY_MODELS_DIR") != str((tmp_path / "shared-models").resolve())
     assert window.windowTitle().startswith(f"{split_url(pg_project)[0].database} on ")
     assert "labeling as ann" in window.location_label.full_text() and PASSWORD not in window.location_label.full_text()
     assert window.sentence_model.total() == per_label_total(pg_project)
@@ -365,7 +313,7 @@ def per_label_total(where: str) -> int:
 
 
 def test_db_argument_and_the_author_setting(ctx: AppContext, ini: Path, monkeypatch) -> None:
-    from app.team_controller import db_argument
+    from app.controllers.team_controller import db_argument
 
     monkeypatch.delenv("POLARITY_DB_URL", raising=False)
     assert db_argument(None) is None and db_argument("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from app.charts import ConfusionMatrixChart, LabelDistributionChart, TrainingCurveChart, VersionsChart, nice_ticks
-from app.prob_bars import ProbabilityBars, format_percent
+from app.widgets.charts.stats_charts import ConfusionMatrixChart, LabelDistributionChart, TrainingCurveChart, VersionsChart, nice_ticks
+from app.widgets.prob_bars import ProbabilityBars, format_percent
 from core.domain import Polarity, Prediction
 
 

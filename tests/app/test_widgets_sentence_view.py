@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from app.sentence_view import SentenceView, TermSpan, snap_to_words, word_at, word_spans
+from app.views.sentence.sentence_view import SentenceView, TermSpan, snap_to_words, word_at, word_spans
 from core.domain import Polarity
 
 SENTENCE = "The battery life is great, but the screen didn't survive and the wi-fi card is slow."

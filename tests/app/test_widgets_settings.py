@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.ml.config import TrainConfig
-from app.settings import DEFAULTS, MAX_RECENT, Key, Settings
+from app.state.settings import DEFAULTS, MAX_RECENT, Key, Settings
 
 
 def ini(path: Path) -> Settings:

@@ -1,0 +1,382 @@
+"""The model-holding predictor: one worker lane that loads a model once and answers term after term.
+
+Every piece of work (load, predict, one scoring step) is a ``Worker`` on one ``WorkerLane``, so
+the loaded model and the scoring connection (``_Engine``) stay on that one thread; torch and
+transformers are imported there, on the first load, never in the GUI thread. ``PredictionService``
+is the GUI-side face: it caches predictions per (model, sentence, start, end) and hands answers
+back by signal. Between requests it scores the project's terms for the active version in small
+steps and stores them (the "least confident" and "model disagrees" filters rank by them); an
+interactive request waits at most one small step.
+
+``load_predictor`` is the one place that turns a model folder into something with
+``predict_one`` / ``predict_proba``: another backend (ONNX) slots in there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from app.workers.worker import Worker, WorkerLane
+from core.domain import Prediction
+
+log = logging.getLogger(__name__)
+
+SCORE_STEP = 4      # terms per background step: ~30 ms on a free CPU, so a click never waits long
+IDLE_BEFORE_SCORING_S = 1.5  # background scoring pauses while the person is picking terms
+PAUSE_MS = 250
+SCORE_PAGE = 64     # sentences read from the store at a time while scoring
+CACHE_LIMIT = 50_000
+_torch_threads: int | None = None  # torch's own default, before the predictor thread changed it
+
+
+def use_one_torch_thread() -> None:
+    """In the predictor thread: one intra-op thread. One short sentence gains little from more, and
+    with training (or anything else) on the same cores, extra threads mostly wait: on 2 busy
+    cores a MiniLM prediction took 16 ms median with one thread, 80-135 ms with two."""
+    global _torch_threads
+    import torch
+
+    if _torch_threads is None:
+        _torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+
+def use_default_torch_threads() -> None:
+    """In a training thread: torch's default again (threads started later inherit the predictor's 1)."""
+    import torch
+
+    if _torch_threads is not None:
+        torch.set_num_threads(_torch_threads)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Which model to serve: a registered version of the project, or the starter model."""
+
+    key: str                   # cache key: "v3@/path/project.db" or "starter"
+    folder: str
+    version_id: int | None     # None: not registered (predictions are not stored)
+    name: str                  # for people: "v3 · two-phase"
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class PredictKey:
+    model: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    ref: ModelRef
+    project: str               # the project file or URL; the engine opens its own connection
+    models_dir: str | None = None  # a server project's models folder, as the GUI resolved it
+
+
+def load_predictor(folder: str, device: str) -> Any:
+    """The served model for ``folder``: anything with ``predict_one``, ``predict_proba`` and ``device``."""
+    from core.ml.base_models import quiet_transformers
+    from core.ml.model import PolarityModel
+
+    quiet_transformers()
+    use_one_torch_thread()
+    return PolarityModel.load(folder, device=device)
+
+
+@dataclass
+class _Engine:
+    """What lives on the predictor lane; only the lane's jobs below touch it."""
+
+    model: Any = None
+    ref: ModelRef | None = None
+    job: ScoreJob | None = None
+    store: Any = None
+    queue: list[tuple[int, Any]] = field(default_factory=list)
+    offset: int = 0
+    done: int = 0
+    total: int = 0
+
+    def end_job(self) -> None:
+        self.job, self.queue = None, []
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+# ---- lane jobs (plain functions: they run on the predictor lane, one at a time) ----------------
+def _load_job(engine: _Engine, ref: ModelRef, loader: Callable[[str, str], Any], *, on_progress: Any,
+              should_stop: Any) -> tuple[ModelRef, bool, str]:
+    """(ref, loaded?, message): a bad model folder is an answer, not a failure of the lane."""
+    if engine.ref == ref and engine.model is not None:
+        return ref, True, "already loaded"
+    engine.end_job()
+    engine.model, engine.ref = None, ref
+    started = time.perf_counter()
+    try:
+        engine.model = loader(ref.folder, ref.device)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal
+        engine.ref = None
+        return ref, False, str(exc) or type(exc).__name__
+    seconds = time.perf_counter() - started
+    log.info("model %s loaded in %.2f s on %s", ref.name, seconds, engine.model.device)
+    return ref, True, f"{engine.model.device}, loaded in {seconds:.1f} s"
+
+
+def _predict_job(engine: _Engine, key: PredictKey, *, on_progress: Any,
+                 should_stop: Any) -> tuple[PredictKey, Prediction] | None:
+    if engine.model is None or engine.ref is None or key.model != engine.ref.key:
+        return None  # asked of a model that is no longer (or not yet) served; a newer request follows
+    return key, engine.model.predict_one(key.sentence, key.start, key.end)
+
+
+def _score_start_job(engine: _Engine, job: ScoreJob, *, on_progress: Any, should_stop: Any) -> bool:
+    """Open the project for storing predictions of ``job.ref``; False when there is nothing to do."""
+    engine.end_job()
+    if engine.model is None or engine.ref != job.ref or job.ref.version_id is None:
+        return False
+    from core.storage import Project
+
+    engine.store = Project.open(job.project, recover_runs=False, models_dir=job.models_dir)
+    engine.job, engine.queue, engine.offset, engine.done = job, [], 0, 0
+    engine.total = engine.store.stats().terms
+    return True
+
+
+def _score_step_job(engine: _Engine, job: ScoreJob, *, on_progress: Any, should_stop: Any) -> tuple[int, int, bool]:
+    """Store predictions for the next few terms: (done, total, finished)."""
+    if engine.job != job or engine.ref != job.ref or engine.store is None:
+        return engine.done, engine.total, True
+    if not engine.queue and not _fill_queue(engine):
+        engine.end_job()
+        return engine.done, engine.total, True
+    chunk, engine.queue = engine.queue[:SCORE_STEP], engine.queue[SCORE_STEP:]
+    preds = engine.model.predict_proba([(s, a, b) for _tid, (s, a, b) in chunk])
+    from core.ml.model import to_prediction
+
+    engine.store.store_predictions(job.ref.version_id, [(tid, to_prediction(p)) for (tid, _), p in zip(chunk, preds)])
+    engine.done += len(chunk)
+    return engine.done, engine.total, False
+
+
+def _fill_queue(engine: _Engine) -> bool:
+    """Read the next sentences and queue their terms that have no prediction of this version."""
+    from core.storage import SentenceFilter
+
+    active = engine.store.active_model()
+    if active is None or engine.job is None or active.id != engine.job.ref.version_id:
+        return False
+    while not engine.queue:
+        page = engine.store.page(SentenceFilter(), offset=engine.offset, limit=SCORE_PAGE)
+        if not page:
+            return False
+        engine.offset += len(page)
+        for rec in page:
+            for t in rec.terms:
+                if t.predicted is None:
+                    engine.queue.append((t.id, (rec.text, t.start, t.end)))
+                else:
+                    engine.done += 1
+    return True
+
+
+def _unload_job(engine: _Engine, *, on_progress: Any, should_stop: Any) -> None:
+    """Serve nothing: stop scoring (closing its connection on this thread) and free the model."""
+    engine.end_job()
+    engine.model, engine.ref = None, None
+
+
+
+
+class PredictionService(QObject):
+    """GUI-thread face of the predictor lane: a cache, requests, and answers as signals.
+
+    ``state`` is "none" (no model), "loading", "ready" or "failed".
+    """
+
+    prediction = Signal(object, object)       # PredictKey, Prediction (only for the served model)
+    state_changed = Signal(str, str)          # state, message for people
+    scoring_progress = Signal(int, int)       # done, total
+    scoring_finished = Signal(int)            # version id
+
+    def __init__(self, parent: QObject | None = None, loader: Callable[[str, str], Any] = load_predictor) -> None:
+        super().__init__(parent)
+        self._lane = WorkerLane("predictor", self)
+        self._engine = _Engine()
+        self._loader = loader
+        self._cache: dict[PredictKey, Prediction] = {}
+        self._ref: ModelRef | None = None
+        self._project: str | None = None
+        self._models_dir: str | None = None
+        self._score: ScoreJob | None = None  # the scoring under way (None: none)
+        self._last_request = 0.0
+        self._closed = False
+        self.state = "none"
+        self.message = "No model yet"
+
+    # ---- model -------------------------------------------------------------------------------
+    @property
+    def model(self) -> ModelRef | None:
+        return self._ref
+
+    def set_model(self, ref: ModelRef | None, project: str | None = None, why_none: str = "",
+                  models_dir: str | None = None) -> None:
+        """Serve ``ref`` (loading it on the predictor lane) or nothing; then score ``project``."""
+        self._project, self._models_dir = project, models_dir
+        if ref == self._ref and self.state in ("loading", "ready"):
+            if self.state == "ready":
+                self._start_scoring()
+            return
+        self._ref, self._score = ref, None
+        if ref is None:
+            self._submit(Worker(_unload_job, self._engine))
+            self._set_state("none", why_none or "No model yet")
+            return
+        self._set_state("loading", f"Loading {ref.name}…")
+        worker = Worker(_load_job, self._engine, ref, self._loader)
+        worker.finished.connect(self._on_loaded)
+        self._submit(worker)
+
+    def _submit(self, worker: Worker) -> None:
+        if not self._closed:
+            self._lane.submit(worker)
+
+    # ---- predictions -------------------------------------------------------------------------
+    def key(self, sentence: str, start: int, end: int) -> PredictKey | None:
+        return PredictKey(self._ref.key, sentence, start, end) if self._ref is not None else None
+
+    def cached(self, sentence: str, start: int, end: int) -> Prediction | None:
+        key = self.key(sentence, start, end)
+        return self._cache.get(key) if key is not None else None
+
+    def remember(self, sentence: str, start: int, end: int, pred: Prediction) -> None:
+        """Seed the cache (e.g. with a prediction the store holds for the active version)."""
+        key = self.key(sentence, start, end)
+        if key is not None:
+            self._put(key, pred)
+
+    def request(self, sentence: str, start: int, end: int) -> Prediction | None:
+        """The cached prediction, or None and a ``prediction`` signal later (once loaded)."""
+        key = self.key(sentence, start, end)
+        if key is None:
+            return None
+        hit = self._cache.get(key)
+        if hit is None:
+            self._last_request = time.monotonic()
+            worker = Worker(_predict_job, self._engine, key)
+            worker.finished.connect(self._on_predicted)
+            self._submit(worker)
+        return hit
+
+    def _put(self, key: PredictKey, pred: Prediction) -> None:
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = pred
+
+    # ---- answers (queued into the GUI thread) --------------------------------------------------
+    @Slot(object)
+    def _on_loaded(self, answer: tuple[ModelRef, bool, str]) -> None:
+        ref, ok, message = answer
+        if ref != self._ref:
+            return  # a model asked for before the one served now
+        if not ok:
+            log.warning("model %s failed to load: %s", ref.folder, message)
+            self._set_state("failed", f"{ref.name} could not be loaded: {message}")
+            return
+        self._set_state("ready", f"{ref.name} ({message})")
+        self._start_scoring()
+
+    @Slot(object)
+    def _on_predicted(self, answer: Any) -> None:
+        if answer is None:
+            return
+        key, pred = answer
+        self._put(key, pred)
+        if self._ref is not None and key.model == self._ref.key:
+            self.prediction.emit(key, pred)
+
+    # ---- background scoring ------------------------------------------------------------------
+    def _start_scoring(self) -> None:
+        if self._ref is None or self._ref.version_id is None or not self._project:
+            return
+        job = ScoreJob(self._ref, self._project, self._models_dir)
+        if job == self._score:
+            return
+        self._score = job
+        worker = Worker(_score_start_job, self._engine, job, quiet=True)
+        worker.finished.connect(self._on_scoring_started)
+        worker.failed.connect(self._on_scoring_failed)
+        self._submit(worker)
+
+    @Slot(object)
+    def _on_scoring_started(self, started: bool) -> None:
+        if started and self._score is not None:
+            self._next_step()
+        elif not started:
+            self._score = None
+
+    @Slot()
+    def _next_step(self) -> None:
+        job = self._score
+        if job is None or self._closed:
+            return
+        if time.monotonic() - self._last_request < IDLE_BEFORE_SCORING_S:
+            QTimer.singleShot(PAUSE_MS, self, self._next_step)  # the person is busy: their clicks come first
+            return
+        worker = Worker(_score_step_job, self._engine, job, quiet=True)
+        worker.finished.connect(self._on_scored_step)
+        worker.failed.connect(self._on_scoring_failed)
+        self._submit(worker)
+
+    @Slot(object)
+    def _on_scored_step(self, result: tuple[int, int, bool]) -> None:
+        job = self._score
+        if job is None or job.ref != self._ref:
+            return
+        done, total, finished = result
+        if finished:
+            self._score = None
+            if job.ref.version_id is not None:
+                self.scoring_finished.emit(job.ref.version_id)
+            return
+        self.scoring_progress.emit(done, total)
+        QTimer.singleShot(0, self, self._next_step)
+
+    @Slot(str)
+    def _on_scoring_failed(self, message: str) -> None:
+        log.warning("background scoring stopped: %s", message)  # the store moved on (version deleted...)
+        self._score = None
+
+    def _set_state(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        self.state_changed.emit(state, message)
+
+    # ---- shutdown ----------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Stop scoring, let a running load finish, free the model on its lane, quit and wait."""
+        if self._closed:
+            return True
+        self._score = None
+        self._closed = True
+        # the unload closes the scoring connection on the thread that opened it
+        if not self._lane.stop(timeout_ms, last=Worker(_unload_job, self._engine)):
+            return False
+        self._engine.end_job()  # the lane has ended: whatever it left open can be closed here
+        return True
+
+
+def model_ref_for(version: Any, project: str, device: str = "auto") -> ModelRef:
+    """A ModelRef for a registered ``ModelVersionRecord`` of ``project``."""
+    note = "starter" if "starter" in str((version.metrics or {}).get("note", "")) else version.engine
+    return ModelRef(f"v{version.id}@{project}", version.folder, version.id, f"v{version.id} · {note}", device)
+
+
+def starter_ref(folder: Path, device: str = "auto") -> ModelRef:
+    return ModelRef(f"starter@{folder}", str(folder), None, "starter model", device)

@@ -1,0 +1,88 @@
+"""The project's counts, read off the GUI thread: labels per polarity, labeled of all terms.
+
+A label key press asks for fresh counts; they arrive a moment later as ``stats`` (a
+``ProjectStats``). Requests while a read runs are folded into one more read after it, so a fast
+labeler never queues a read per key. The reads run on one lane with its own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.services.poll_service import _Connection, failure_text
+from app.workers.worker import Worker, WorkerLane
+
+log = logging.getLogger(__name__)
+
+
+def _stats_job(conn: _Connection, generation: int, *, on_progress: Any, should_stop: Any) -> tuple[int, Any]:
+    try:
+        return generation, conn.get().stats()
+    except Exception:
+        conn.close()  # the next read opens a fresh connection
+        raise
+
+
+def _close_job(conn: _Connection, *, on_progress: Any, should_stop: Any) -> None:
+    conn.close()
+
+
+class StatsService(QObject):
+    stats = Signal(object)  # ProjectStats of the open project
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lane: WorkerLane | None = None
+        self._conn: _Connection | None = None
+        self._generation = 0
+        self._busy = False
+        self._again = False
+
+    def set_project(self, target: str | None, models_dir: str | None = None) -> None:
+        """Read counts of ``target`` from now on (None: no project); the old connection closes."""
+        self._generation += 1
+        self._busy = self._again = False
+        self.shutdown()
+        if target is not None:
+            self._conn = _Connection(target, models_dir)
+            self._lane = WorkerLane("stats", self)
+
+    def request(self) -> None:
+        if self._lane is None or self._conn is None:
+            return
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        worker = Worker(_stats_job, self._conn, self._generation, quiet=True)
+        worker.finished.connect(self._on_read)
+        worker.failed.connect(self._on_failed)
+        self._lane.submit(worker)
+
+    @Slot(object)
+    def _on_read(self, answer: tuple[int, Any]) -> None:
+        generation, stats = answer
+        if generation != self._generation:
+            return
+        self._busy = False
+        self.stats.emit(stats)
+        if self._again:
+            self._again = False
+            self.request()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._busy = False
+        log.warning("cannot read the project's counts: %s", failure_text(message))
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        lane, conn, self._lane, self._conn = self._lane, self._conn, None, None
+        if lane is None or conn is None:
+            return True
+        done = lane.stop(timeout_ms, last=Worker(_close_job, conn))
+        if done:
+            lane.deleteLater()
+        return done
