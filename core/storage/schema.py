@@ -108,9 +108,10 @@ class Term(Base):
     end: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Cache of the newest human/import label row (None: unlabeled or cleared).
+    # Cache of the newest edit row: human, import, adjudication or accepted-prediction (None: unlabeled
+    # or cleared). 32 wide since schema version 3 ("accepted-prediction" has 19 letters).
     current_label: Mapped[str | None] = mapped_column(String(16), default=None)
-    current_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    current_source: Mapped[str | None] = mapped_column(String(32), default=None)
     # Cache of the newest prediction row of the active model version.
     pred_label: Mapped[str | None] = mapped_column(String(16), default=None)
     pred_confidence: Mapped[float | None] = mapped_column(Float, default=None)
@@ -166,12 +167,37 @@ _partial("ix_terms_uncertain_order", UNCERTAIN, Term.pred_label, Term.pred_confi
          Term.current_label)
 
 
+# Label sources of team review (schema version 3): a reviewer's final label on a term the annotators
+# disagree on, and a model prediction a person accepted in bulk (one ``ReviewBatch`` per accept).
+ADJUDICATION = "adjudication"
+ACCEPTED = "accepted-prediction"
+
+
+class ReviewBatch(Base):
+    """One bulk accept of confident predictions: its label rows carry its id, so one undo takes
+    them all back. Rows here are never changed; an undone batch is known by its undo rows."""
+
+    __tablename__ = "review_batches"
+    __table_args__ = (CheckConstraint("kind IN ('accepted-prediction')", name="ck_review_batches_kind"),
+                      {"sqlite_autoincrement": True})  # ids never reused: "undo batch 3" stays unambiguous
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str | None] = mapped_column(String(128), default=None)
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
+    min_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Label(Base):
-    """Append-only label history: human labels, imported labels, model predictions, undo/redo."""
+    """Append-only label history: human labels, imported labels, model predictions, undo/redo,
+    adjudications and accepted predictions (schema version 3)."""
 
     __tablename__ = "labels"
     __table_args__ = (
-        CheckConstraint("source IN ('human', 'import', 'model')", name="ck_labels_source"),
+        CheckConstraint("source IN ('human', 'import', 'model', 'adjudication', 'accepted-prediction')",
+                        name="ck_labels_source"),
         CheckConstraint("action IN ('set', 'undo', 'redo')", name="ck_labels_action"),
         Index("ix_labels_term", "term_id", "id"),
         Index("ix_labels_model_version", "model_version_id", "term_id"),
@@ -180,7 +206,7 @@ class Label(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
     polarity: Mapped[str | None] = mapped_column(String(16), default=None)  # None: cleared
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(8), default="set")
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
     p_negative: Mapped[float | None] = mapped_column(Float, default=None)
@@ -190,6 +216,8 @@ class Label(Base):
         ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author: Mapped[str | None] = mapped_column(String(128), default=None)
+    # The bulk accept that wrote this row (and the rows that undid it); None for every other row.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("review_batches.id"), default=None)
 
 
 # Edits (human and imported labels) by id: what ``Project.latest_event_id`` / ``changes_since``
@@ -197,6 +225,12 @@ class Label(Base):
 # left out: there may be millions of them, and they are deleted with their model version.
 EDITS = Label.source != "model"
 Index("ix_labels_edits", Label.id, sqlite_where=EDITS, postgresql_where=EDITS)
+# Version 3: the newest adjudication of a term (training snapshot, export) and a batch's rows (undo).
+IS_ADJUDICATION = Label.source == ADJUDICATION
+Index("ix_labels_adjudication", Label.term_id, Label.id, sqlite_where=IS_ADJUDICATION,
+      postgresql_where=IS_ADJUDICATION)
+Index("ix_labels_batch", Label.batch_id, Label.term_id, sqlite_where=Label.batch_id.is_not(None),
+      postgresql_where=Label.batch_id.is_not(None))
 
 
 class ModelVersion(Base):
