@@ -43,7 +43,7 @@ def add_team_commands(sub: Any, parser: Callable[[Any, str, str], argparse.Argum
 
     p = parser(sub, "adjudicate", "a reviewer's final label for a term (training and export use it)")
     p.add_argument("term_id", type=int, metavar="TERM_ID")
-    p.add_argument("label", metavar="LABEL", help="negative, neutral or positive; 'none' withdraws the adjudication")
+    p.add_argument("label", metavar="LABEL", help="negative, neutral or positive (again to change a verdict)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=wrap(lambda args: cmd_adjudicate(args, opener)))
 
@@ -122,15 +122,14 @@ def cmd_adjudicate(args: argparse.Namespace, opener: Opener) -> int:
     from core.domain import Polarity
 
     try:
-        label = None if args.label.strip().lower() == "none" else Polarity.parse(args.label)
+        label = Polarity.parse(args.label)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     with opener(args) as project:
         event = project.adjudicate(args.term_id, label)
     data = {"term_id": event.term_id, "label": event.polarity.value if event.polarity else None,
             "author": event.author, "label_id": event.id}
-    emit(data, args.json, lambda d: f"term {d['term_id']}: final label {d['label'] or '(withdrawn)'} "
-                                    f"by {d['author']}")
+    emit(data, args.json, lambda d: f"term {d['term_id']}: final label {d['label']} by {d['author']}")
     return 0
 
 

@@ -59,7 +59,7 @@ def disputed_term_ids() -> Select[Any]:
 
 
 def adjudicated_label() -> Any:
-    """The polarity of the term's newest adjudication row (NULL: none, or withdrawn)."""
+    """The polarity of the term's newest adjudication row (NULL: none)."""
     return (select(Label.polarity).where(Label.term_id == Term.id, Label.source == ADJUDICATION)
             .order_by(Label.id.desc()).limit(1).correlate(Term).scalar_subquery())
 
@@ -86,14 +86,13 @@ class ReviewMixin(StoreBase):
             if term is None:
                 raise StoreError(f"no term with id {term_id}")
             rows = s.execute(annotator_rows([term_id]).order_by(Label.author)).all()
-            adjudication = s.scalars(select(Label).where(Label.term_id == term_id, Label.source == ADJUDICATION)
-                                     .order_by(Label.id.desc()).limit(1)).first()
+            verdict = s.execute(select(Label.polarity, Label.author).where(
+                Label.term_id == term_id, Label.source == ADJUDICATION).order_by(Label.id.desc()).limit(1)).first()
             current = polarity(term.current_label)
         labels = tuple(AnnotatorLabel(r.author, polarity(r.polarity), r.source, r.id, r.created_at) for r in rows)
-        adjudicated = polarity(adjudication.polarity) if adjudication is not None else None
-        return TermReview(term_id, labels, current, adjudicated,
-                          adjudication.author if adjudicated is not None else None,  # type: ignore[union-attr]
-                          adjudicated if adjudicated is not None else current)
+        adjudicated = polarity(verdict.polarity) if verdict is not None else None
+        by = verdict.author if verdict is not None and adjudicated is not None else None
+        return TermReview(term_id, labels, current, adjudicated, by, adjudicated if adjudicated is not None else current)
 
     def agreement(self, authors: Sequence[str] | None = None) -> AgreementReport:
         """Cohen's kappa per pair of annotators, Krippendorff's alpha over all, per label.
@@ -129,12 +128,15 @@ class ReviewMixin(StoreBase):
                 row.value = sorted(names)
             return sorted(names)
 
-    def adjudicate(self, term_id: int, label: Polarity | None, author: str | None = None) -> LabelEvent:
+    def adjudicate(self, term_id: int, label: Polarity, author: str | None = None) -> LabelEvent:
         """A reviewer's final label of a term: an adjudication row, which training and export use
-        over any annotator's label. None withdraws the adjudication (the current label applies again).
-        It also becomes the current label, being the newest edit."""
+        over any annotator's label, also one given later. It also becomes the current label, being
+        the newest edit. To change a verdict, adjudicate again (there is no withdrawing one: the
+        history would then have to say which label applies instead)."""
         author = author or self.author
-        value = Polarity(label).value if label is not None else None
+        if label is None:
+            raise StoreError("an adjudication needs a label (negative, neutral or positive)")
+        value = Polarity(label).value
         with self._write() as s:
             if not author or author not in _names(s):
                 raise StoreError(f"{author or 'an unnamed user'} is not a reviewer of this project "
