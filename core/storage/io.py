@@ -236,14 +236,11 @@ class ImportExportMixin(StoreBase):
             from core.storage.review_export import write_with_annotators
 
             ids, examples, predictions = self._export_rows(with_predictions, annotated=True)
-            if not examples:
-                raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else
-                                                                              "labeled terms"))
+            _nothing_to_export(examples, with_predictions)
             write_with_annotators(path, fmt, examples, predictions, self._annotator_map(ids))
             return len(examples)
         examples, predictions = self.export_rows(with_predictions)
-        if not examples:
-            raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else "labeled terms"))
+        _nothing_to_export(examples, with_predictions)
         write_examples(path, examples, fmt, predictions=predictions)
         return len(examples)
 
@@ -257,3 +254,8 @@ class ImportExportMixin(StoreBase):
             for term_id, author, value in s.execute(select(rows.c.term_id, rows.c.author, rows.c.polarity)):
                 by_term.setdefault(term_id, {})[author] = value
         return [by_term.get(t, {}) for t in term_ids]
+
+
+def _nothing_to_export(examples: Sequence[TermExample], with_predictions: bool) -> None:
+    if not examples:
+        raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else "labeled terms"))

@@ -15,7 +15,8 @@ from core.storage.base import TERM_COLUMNS, StoreBase, term_record
 from core.storage.search import matching_ids, text_index_kind
 from core.storage.records import ProjectStats, SentenceFilter, SentenceRecord
 from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label, disputed_term_ids
-from core.storage.schema import ACCEPTED, DISAGREES, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence, Setting, Term
+from core.storage.schema import (ACCEPTED, DISAGREES, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence, Setting,
+                                 Term)
 
 
 def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:

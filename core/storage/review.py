@@ -92,7 +92,8 @@ class ReviewMixin(StoreBase):
         labels = tuple(AnnotatorLabel(r.author, polarity(r.polarity), r.source, r.id, r.created_at) for r in rows)
         adjudicated = polarity(verdict.polarity) if verdict is not None else None
         by = verdict.author if verdict is not None and adjudicated is not None else None
-        return TermReview(term_id, labels, current, adjudicated, by, adjudicated if adjudicated is not None else current)
+        final = adjudicated if adjudicated is not None else current
+        return TermReview(term_id, labels, current, adjudicated, by, final)
 
     def agreement(self, authors: Sequence[str] | None = None) -> AgreementReport:
         """Cohen's kappa per pair of annotators, Krippendorff's alpha over all, per label.

@@ -4,7 +4,8 @@ Changing anything here changes the schema: add a ``MigrationToN`` step in ``migr
 bump ``SCHEMA_VERSION``, and keep the DDL of the released version in the migration tests.
 
 The label history (``labels``) is the source of truth. The ``current_*`` and ``pred_*`` columns
-of ``terms`` cache the newest human/import row and the newest row of the active model; they are
+of ``terms`` cache the newest edit row (human, import, adjudication, accepted prediction) and the
+newest row of the active model; they are
 written in the same transaction as the history row, so they never disagree with it.
 """
 

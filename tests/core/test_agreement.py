@@ -76,7 +76,7 @@ def test_the_report_pairs_every_two_annotators_over_their_shared_terms():
 
 def _project(location) -> tuple[Project, list[int]]:
     project = Project.create(location, author="lead")
-    project.import_examples([TermExample(f"Item {i} was fine.", 0, 4 + len(str(i)) + 1) for i in range(6)],
+    project.import_examples([TermExample(f"Item {i} was fine.", 0, 6) for i in range(6)],
                             source="t.tsv")
     return project, [t.id for s in project.page(limit=10) for t in s.terms]
 
@@ -126,7 +126,8 @@ def test_import_with_author_records_every_row_also_where_it_equals_the_current_l
     sentences = [f"Dish {i} was tasty." for i in range(4)]
     anna = tmp_path / "anna.jsonl"
     bob = tmp_path / "bob.jsonl"
-    labels_a, labels_b = ["positive", "negative", "neutral", "positive"], ["positive", "negative", "positive", "negative"]
+    labels_a = ["positive", "negative", "neutral", "positive"]
+    labels_b = ["positive", "negative", "positive", "negative"]
     for path, labels in ((anna, labels_a), (bob, labels_b)):
         path.write_text("".join(json.dumps({"text": t, "start": 0, "end": 6, "label": lab}) + "\n"
                                 for t, lab in zip(sentences, labels)), encoding="utf-8")
