@@ -22,7 +22,7 @@ from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
-from core.storage.schema import Label, Sentence, Term, refresh_uncertainty, sentence_lookup
+from core.storage.schema import Label, Sentence, Term, refresh_disputed, refresh_uncertainty, sentence_lookup
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
@@ -147,6 +147,7 @@ class ImportExportMixin(StoreBase):
                                                      "action": "set", "created_at": now,
                                                      "author": author or self.author}
                                                     for k, p in events])
+                refresh_disputed(conn, [terms[k][0] for k, _p in events])
         return ImportReport(sentences_added=len(new_sentences), terms_added=len(new_terms), labels_added=len(events),
                             kept_human=kept_human, rows=len(examples), duplicates=duplicates,
                             conflicts_in_file=len(warnings), warnings=tuple(warnings[:MAX_WARNINGS]))

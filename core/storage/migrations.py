@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from core.storage.db import is_sqlite, sqlite_path, writer
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
-from core.storage.schema import Base, Label, ReviewBatch, Term
+from core.storage.schema import Base, Label, ReviewBatch, Term, refresh_disputed
 from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,16 @@ def _to2(conn: Connection) -> None:
 
 def _to3(conn: Connection) -> None:
     """Team review: ``review_batches``; labels.source 32 wide with 'adjudication' and
-    'accepted-prediction'; labels.batch_id; terms.current_source 32 wide; two partial indexes."""
+    'accepted-prediction'; labels.batch_id; terms.current_source 32 wide and terms.disputed (filled
+    in here); three partial indexes."""
     if conn.dialect.name == "sqlite":
         _rebuild_sqlite(conn, [Term.__table__, Label.__table__], before_last=[ReviewBatch.__table__])
-        return
+    else:
+        _alter_postgresql(conn)
+    refresh_disputed(conn)
+
+
+def _alter_postgresql(conn: Connection) -> None:
     ReviewBatch.__table__.create(conn)
     for statement in (
         "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(32)",
@@ -60,10 +66,11 @@ def _to3(conn: Connection) -> None:
         "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model', "
         "'adjudication', 'accepted-prediction'))",
         "ALTER TABLE labels ADD COLUMN batch_id INTEGER REFERENCES review_batches (id)",
+        "ALTER TABLE terms ADD COLUMN disputed BOOLEAN",
     ):
         conn.exec_driver_sql(statement)
-    for index in Label.__table__.indexes:
-        if index.name in ("ix_labels_adjudication", "ix_labels_batch"):
+    for index in [*Label.__table__.indexes, *Term.__table__.indexes]:
+        if index.name in ("ix_labels_adjudication", "ix_labels_batch", "ix_terms_disputed"):
             index.create(conn)
 
 

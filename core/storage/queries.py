@@ -14,9 +14,9 @@ from core.domain import LABEL_NAMES, Polarity, TermExample
 from core.storage.base import TERM_COLUMNS, StoreBase, term_record
 from core.storage.search import matching_ids, text_index_kind
 from core.storage.records import ProjectStats, SentenceFilter, SentenceRecord
-from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label, disputed_term_ids
-from core.storage.schema import (ACCEPTED, DISAGREES, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence, Setting,
-                                 Term)
+from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label
+from core.storage.schema import (ACCEPTED, DISAGREES, DISPUTED, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence,
+                                 Setting, Term)
 
 
 def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:
@@ -31,7 +31,7 @@ def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:
     if f.kind == "disagree":
         return and_(DISAGREES, Term.current_label == label) if label else DISAGREES
     if f.kind in ("annotators_disagree", "accepted"):  # team review (core/storage/review.py)
-        cond = Term.id.in_(disputed_term_ids()) if f.kind == "annotators_disagree" else Term.current_source == ACCEPTED
+        cond = DISPUTED if f.kind == "annotators_disagree" else Term.current_source == ACCEPTED
         return and_(cond, Term.current_label == label) if label else cond
     return and_(UNCERTAIN, Term.pred_label == label) if label else UNCERTAIN  # least_confident
 

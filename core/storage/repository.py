@@ -27,7 +27,8 @@ from core.storage.models import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
 from core.storage.review import ReviewMixin
-from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, sentence_lookup
+from core.storage.schema import (ANNOTATOR_SOURCES, Label, Sentence, Setting, Term, refresh_disputed, refresh_uncertainty,
+                                 sentence_lookup)
 from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_models_dir
 
 EDIT_SOURCES = ("human", "import")
@@ -264,6 +265,8 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin
         term.current_source = source
         s.flush()
         refresh_uncertainty(s.connection(), [term.sentence_id])
+        if source in ANNOTATOR_SOURCES:
+            refresh_disputed(s.connection(), [term.id])
         return label_event(row)
 
 

@@ -16,24 +16,25 @@ that confident, as source ``accepted-prediction`` with the model version, in one
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 
 from core.domain import LABELS, Polarity
-from core.storage.agreement import AgreementReport, agreement_report
 from core.storage.base import StoreBase, label_event, polarity, stamp
 from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import (AcceptReport, AnnotatorLabel, LabelEvent, ReviewBatchRecord, TermReview,
                                   UndoAcceptReport)
-from core.storage.schema import (ACCEPTED, ADJUDICATION, UNLABELED, Label, ReviewBatch, Setting, Term,
-                                 refresh_uncertainty)
+from core.storage.schema import (ACCEPTED, ADJUDICATION, ANNOTATOR_SOURCES, UNLABELED, Label, ReviewBatch, Setting,
+                                 Term, refresh_uncertainty)
 
-ANNOTATOR_SOURCES = ("human", "import")
 REVIEWERS_SETTING = "review.reviewers"
 INCLUDE_ACCEPTED_SETTING = "training.include_accepted"  # False: training leaves accepted predictions out
 CHUNK = 500
+
+if TYPE_CHECKING:
+    from core.storage.agreement import AgreementReport
 
 
 def newest_annotator_ids(term_ids: Any = None) -> Select[Any]:
@@ -49,13 +50,6 @@ def annotator_rows(term_ids: Any = None) -> Select[Any]:
     newest = newest_annotator_ids(term_ids).subquery()
     return (select(Label.term_id, Label.author, Label.polarity, Label.source, Label.id, Label.created_at)
             .join(newest, Label.id == newest.c.id))
-
-
-def disputed_term_ids() -> Select[Any]:
-    """Ids of the terms whose annotators' own newest labels are not all the same."""
-    rows = annotator_rows().subquery()
-    return (select(rows.c.term_id).where(rows.c.polarity.is_not(None)).group_by(rows.c.term_id)
-            .having(func.count(func.distinct(rows.c.polarity)) > 1))
 
 
 def adjudicated_label() -> Any:
@@ -95,12 +89,14 @@ class ReviewMixin(StoreBase):
         final = adjudicated if adjudicated is not None else current
         return TermReview(term_id, labels, current, adjudicated, by, final)
 
-    def agreement(self, authors: Sequence[str] | None = None) -> AgreementReport:
+    def agreement(self, authors: Sequence[str] | None = None) -> "AgreementReport":
         """Cohen's kappa per pair of annotators, Krippendorff's alpha over all, per label.
 
         ``authors``: only these annotators (a name with no labels counts as an annotator with none).
         ``report.enough`` is False when fewer than two annotators are in it.
         """
+        from core.storage.agreement import agreement_report  # numpy: only when agreement is asked for
+
         wanted = set(authors) if authors else None
         labels: dict[str, dict[int, int]] = {name: {} for name in (wanted or ())}
         with self._read() as s:

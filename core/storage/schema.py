@@ -15,9 +15,9 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, and_, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, and_, case, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -119,6 +119,9 @@ class Term(Base):
     pred_p_negative: Mapped[float | None] = mapped_column(Float, default=None)
     pred_p_neutral: Mapped[float | None] = mapped_column(Float, default=None)
     pred_p_positive: Mapped[float | None] = mapped_column(Float, default=None)
+    # Cache (schema version 3): True when the annotators' own newest labels of the term differ, else
+    # None, so the "annotators disagree" filter is an index walk. Kept by ``refresh_disputed``.
+    disputed: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 # Conditions of the app's filters, shared by the partial indexes below and the queries
@@ -129,6 +132,7 @@ UNLABELED = Term.current_label.is_(None)
 LABELED = Term.current_label.is_not(None)
 DISAGREES = and_(Term.current_label.is_not(None), Term.pred_label.is_not(None), Term.pred_label != Term.current_label)
 UNCERTAIN = and_(Term.current_label.is_(None), Term.pred_confidence.is_not(None))
+DISPUTED = Term.disputed.is_(True)
 
 
 def _partial(name: str, where: Any, *columns: Any) -> Index:
@@ -158,6 +162,8 @@ _partial("ix_terms_unlabeled", UNLABELED, Term.sentence_id, Term.current_label)
 _partial("ix_terms_unlabeled_pred", UNLABELED, Term.pred_label, Term.sentence_id, Term.current_label)
 # "disagree" in sentence order.
 _partial("ix_terms_disagree", DISAGREES, Term.sentence_id, Term.current_label, Term.pred_label)
+# "annotators_disagree" in sentence order (team review).
+_partial("ix_terms_disputed", DISPUTED, Term.sentence_id, Term.current_label)
 # "least_confident": sentences by their cached lowest confidence; with a label, terms are walked
 # in confidence order (and counted in sentence order).
 Index("ix_sentences_uncertain", Sentence.min_confidence, Sentence.id,
@@ -276,3 +282,24 @@ class TrainingRun(Base):
     # Which process runs it: a run left "running" by a process that is gone is marked failed.
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
     host: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+# Annotators' labels are their human and imported rows; rows without an author belong to nobody.
+ANNOTATOR_SOURCES = ("human", "import")
+
+
+def refresh_disputed(conn: Any, term_ids: Any = None) -> None:
+    """Recompute ``terms.disputed`` for these term ids (a list), or every term when None. Call it in
+    the transaction that wrote annotators' label rows."""
+    mine = aliased(Label)
+    newest = (select(func.max(mine.id)).where(mine.term_id == Term.id, mine.source.in_(ANNOTATOR_SOURCES),
+                                              mine.author.is_not(None)).group_by(mine.author).correlate(Term))
+    kinds = (select(func.count(func.distinct(Label.polarity))).where(Label.id.in_(newest), Label.polarity.is_not(None))
+             .correlate(Term).scalar_subquery())
+    statement = update(Term).values(disputed=case((kinds > 1, True), else_=None))
+    if term_ids is None:
+        conn.execute(statement)
+        return
+    ids = sorted(set(term_ids))
+    for i in range(0, len(ids), 500):
+        conn.execute(statement.where(Term.id.in_(ids[i:i + 500])))

@@ -128,7 +128,7 @@ V2_DDL = V1_DDL + """CREATE INDEX ix_labels_edits ON labels (id) WHERE source !=
 """
 
 # Version 3 (team review): review_batches; labels.source 32 wide with 'adjudication' and
-# 'accepted-prediction', labels.batch_id; terms.current_source 32 wide; two partial indexes.
+# 'accepted-prediction', labels.batch_id; terms.current_source 32 wide, terms.disputed; three partial indexes.
 V3_DDL = """
 CREATE TABLE meta (
 	"key" VARCHAR(64) NOT NULL, 
@@ -179,18 +179,20 @@ CREATE TABLE terms (
 	pred_p_negative FLOAT, 
 	pred_p_neutral FLOAT, 
 	pred_p_positive FLOAT, 
+	disputed BOOLEAN, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_terms_span_category UNIQUE (sentence_id, start, "end", category), 
 	CONSTRAINT ck_terms_span CHECK ("start" >= 0 AND "end" > "start"), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
 );
+CREATE INDEX ix_terms_uncertain_order ON terms (pred_label, pred_confidence, sentence_id, current_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
+CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label;
 CREATE INDEX ix_terms_unlabeled ON terms (sentence_id, current_label) WHERE current_label IS NULL;
 CREATE INDEX ix_terms_uncertain ON terms (sentence_id, current_label, pred_confidence, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
-CREATE INDEX ix_terms_uncertain_order ON terms (pred_label, pred_confidence, sentence_id, current_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
-CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
-CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE current_label IS NULL;
-CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label;
 CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_disputed ON terms (sentence_id, current_label) WHERE disputed IS 1;
+CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
 CREATE TABLE review_batches (
 	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
 	kind VARCHAR(32) NOT NULL, 
@@ -237,11 +239,11 @@ CREATE TABLE labels (
 	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL, 
 	FOREIGN KEY(batch_id) REFERENCES review_batches (id)
 );
-CREATE INDEX ix_labels_term ON labels (term_id, id);
 CREATE INDEX ix_labels_model_version ON labels (model_version_id, term_id);
-CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
-CREATE INDEX ix_labels_adjudication ON labels (term_id, id) WHERE source = 'adjudication';
 CREATE INDEX ix_labels_batch ON labels (batch_id, term_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX ix_labels_adjudication ON labels (term_id, id) WHERE source = 'adjudication';
+CREATE INDEX ix_labels_term ON labels (term_id, id);
+CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
 CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='sentences', content_rowid='id', tokenize='trigram');
 CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
@@ -404,7 +406,7 @@ PG_BACK_TO_V1 = [
     "DROP TABLE review_batches", "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
     "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model'))",
     "ALTER TABLE labels ALTER COLUMN source TYPE VARCHAR(16)",
-    "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(16)",
+    "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(16)", "ALTER TABLE terms DROP COLUMN disputed",
 ]
 
 
@@ -429,9 +431,16 @@ def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_fac
     Project.create(fresh).close()
     if backend == "sqlite":
         make_v1_file(Path(old))
+        conn = sqlite3.connect(old)  # bob disagrees with ann: the upgrade fills terms.disputed
+        conn.execute("INSERT INTO labels (id, term_id, polarity, source, action, created_at, author) "
+                     "VALUES (3, 1, 'positive', 'human', 'set', '2025-01-02 03:04:06', 'bob')")
+        conn.commit()
+        conn.close()
     else:
         with Project.create(old) as p:
-            p.import_examples([TermExample("The soup was cold.", 4, 8, Polarity.NEGATIVE)], source="old.tsv")
+            p.import_examples([TermExample("The soup was cold.", 4, 8)], source="old.tsv")
+            p.set_label(1, Polarity.NEGATIVE, author="ann")
+            p.set_label(1, Polarity.POSITIVE, author="bob")
         engine = connect(old)
         with engine.begin() as conn:
             for statement in PG_BACK_TO_V1:
@@ -440,7 +449,10 @@ def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_fac
         engine.dispose()
     with Project.open(old) as p, p.engine.connect() as conn:
         assert read_version(conn) == SCHEMA_VERSION
-        assert p.get_sentence(1).terms[0].label is Polarity.NEGATIVE
+        assert p.get_sentence(1).terms[0].text == "soup"
+        assert [(a.author, a.polarity) for a in p.annotator_labels(1).annotators] == [
+            ("ann", Polarity.NEGATIVE), ("bob", Polarity.POSITIVE)]
+        assert p.count(SentenceFilter("annotators_disagree")) == 1
     assert _shape(old) == _shape(fresh)
     engine = connect(old)
     with engine.begin() as conn:
