@@ -62,7 +62,7 @@ def cmd_agreement(args: argparse.Namespace, opener: Opener) -> int:
         report = project.agreement(authors)
     data = report.as_dict()
     if not report.enough:
-        found = ", ".join(report.annotators) or "none"
+        found = ", ".join(report.labeled_by) or "none"
         data["error"] = f"agreement needs labels from at least two annotators (found: {found})"
         if args.json:
             emit(data, True, str)

@@ -98,9 +98,18 @@ class AgreementReport:
     per_label: tuple[tuple[str, LabelAgreement], ...]
 
     @property
+    def labeled_by(self) -> tuple[str, ...]:
+        """The annotators with at least one label (a name asked for may have none)."""
+        totals: dict[str, int] = {}
+        for _label, la in self.per_label:
+            for name, n in la.by_author:
+                totals[name] = totals.get(name, 0) + n
+        return tuple(name for name in self.annotators if totals.get(name))
+
+    @property
     def enough(self) -> bool:
-        """Agreement needs at least two annotators."""
-        return len(self.annotators) >= 2
+        """Agreement needs labels from at least two annotators."""
+        return len(self.labeled_by) >= 2
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's JSON: ``pairs``, ``overall`` (n, alpha), ``per_label``, ``annotators``."""

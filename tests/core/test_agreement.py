@@ -117,6 +117,8 @@ def test_fewer_than_two_annotators_says_so_and_exits_1(store_url, capsys):
         project.set_label(ids[0], Polarity.POSITIVE, author="anna")
     assert main(["project", "agreement", str(store_url)]) == 1
     assert "at least two annotators (found: anna)" in capsys.readouterr().err
+    assert main(["project", "agreement", str(store_url), "--authors", "anna,zoe"]) == 1  # zoe labeled nothing
+    assert "(found: anna)" in capsys.readouterr().err
     assert main(["project", "agreement", str(store_url), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["pairs"] == [] and data["overall"] == {"n": 0, "alpha": None} and "error" in data

@@ -158,3 +158,34 @@ def test_adjudicate_and_reviewers_from_the_cli(store_url, capsys):
     assert json.loads(capsys.readouterr().out)["label"] == "neutral"
     with Project.open(store_url) as p:
         assert p.labeled_examples()[0].polarity is NEU
+
+
+def test_accepting_the_stored_predictions_of_a_trained_model(tmp_path, capsys, small_tsv, tiny_base_model):
+    db = tmp_path / "p.db"
+    assert main(["project", "init", str(db)]) == 0
+    assert main(["project", "import", str(db), str(small_tsv)]) == 0
+    new = tmp_path / "new.jsonl"
+    new.write_text("".join(json.dumps({"text": f"The {w} was {a}.", "start": 4, "end": 4 + len(w)}) + "\n"
+                           for w, a in (("bread", "stale"), ("waiter", "kind"), ("soup", "fine"), ("bill", "high"))),
+                   encoding="utf-8")
+    assert main(["project", "import", str(db), str(new)]) == 0
+    assert main(["project", "train", str(db), "--base-model", str(tiny_base_model), "--epochs", "1", "--head-epochs",
+                 "2", "--batch-size", "8", "--device", "cpu", "--json"]) == 0
+    assert main(["project", "predict", str(db), "--device", "cpu", "--json"]) == 0
+    capsys.readouterr()
+    with Project.open(db) as p:
+        unlabeled = [t for s in p.page(SentenceFilter("unlabeled"), limit=10) for t in s.terms if t.label is None]
+        threshold = sorted(t.confidence for t in unlabeled)[len(unlabeled) // 2]
+        expected = {t.id: t.predicted for t in unlabeled if t.confidence >= threshold}
+        active = p.active_model().id
+    assert main(["project", "accept", str(db), "--min-confidence", str(threshold), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["accepted"] == len(expected) >= 1 and data["model_version_id"] == active
+    with Project.open(db) as p:
+        for term_id, predicted in expected.items():
+            term = p.get_term(term_id)
+            assert (term.label, term.label_source) == (predicted, "accepted-prediction")
+            assert p.history(term_id, include_model=False)[-1].model_version_id == active
+        assert len(p.labeled_examples(include_accepted=False)) == 24  # the file's labels only
+        assert p.undo_accept().undone == len(expected)
+        assert p.count(SentenceFilter("unlabeled")) == 4
