@@ -15,7 +15,7 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, and_, case, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, and_, bindparam, case, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -288,18 +288,27 @@ class TrainingRun(Base):
 ANNOTATOR_SOURCES = ("human", "import")
 
 
-def refresh_disputed(conn: Any, term_ids: Any = None) -> None:
-    """Recompute ``terms.disputed`` for these term ids (a list), or every term when None. Call it in
-    the transaction that wrote annotators' label rows."""
-    mine = aliased(Label)
+def _disputed_update() -> Any:
+    """UPDATE terms SET disputed = (their annotators' own newest labels differ): built once, as
+    building its alias on every label write cost more than running it."""
+    mine = aliased(Label, name="mine")
     newest = (select(func.max(mine.id)).where(mine.term_id == Term.id, mine.source.in_(ANNOTATOR_SOURCES),
                                               mine.author.is_not(None)).group_by(mine.author).correlate(Term))
     kinds = (select(func.count(func.distinct(Label.polarity))).where(Label.id.in_(newest), Label.polarity.is_not(None))
              .correlate(Term).scalar_subquery())
-    statement = update(Term).values(disputed=case((kinds > 1, True), else_=None))
+    return update(Term).values(disputed=case((kinds > 1, True), else_=None))
+
+
+_REFRESH_ALL = _disputed_update()
+_REFRESH_SOME = _REFRESH_ALL.where(Term.id.in_(bindparam("ids", expanding=True)))
+
+
+def refresh_disputed(conn: Any, term_ids: Any = None) -> None:
+    """Recompute ``terms.disputed`` for these term ids (a list), or every term when None. Call it in
+    the transaction that wrote annotators' label rows."""
     if term_ids is None:
-        conn.execute(statement)
+        conn.execute(_REFRESH_ALL)
         return
     ids = sorted(set(term_ids))
     for i in range(0, len(ids), 500):
-        conn.execute(statement.where(Term.id.in_(ids[i:i + 500])))
+        conn.execute(_REFRESH_SOME, {"ids": ids[i:i + 500]})
