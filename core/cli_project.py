@@ -1,12 +1,13 @@
 """`polarity project ...`: the project store from the command line.
 
     polarity project init PROJECT.db | --db URL [--models-dir DIR]
-    polarity project import PROJECT.db FILE [--format F] [--lenient]
-    polarity project export PROJECT.db FILE [--format F] [--with-predictions]
+    polarity project import PROJECT.db FILE [--format F] [--lenient] [--author NAME]
+    polarity project export PROJECT.db FILE [--format F] [--with-predictions] [--all-annotators]
     polarity project stats PROJECT.db [--json]
     polarity project train PROJECT.db [--engine two-phase|lora] [--dev FILE] [--json] [training options]
     polarity project predict PROJECT.db
     polarity project models PROJECT.db [--activate ID] [--delete ID] [--json]
+    polarity project agreement | accept | adjudicate | reviewers ...   (team review: core/cli_team.py)
 
 Every command takes the project as a file path, or as a database URL (``--db URL`` or the
 environment variable POLARITY_DB_URL, so the password stays out of the shell history and the
@@ -65,7 +66,8 @@ def add_project_commands(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 
-    p = _parser(sub, "import", "import a file (all rows or none); importing it again adds nothing")
+    p = _parser(sub, "import", "import a file (all rows or none); importing it again adds nothing; with "
+                "--author, every labeled row is recorded as that annotator's label")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
     p.add_argument("--lenient", action="store_true", help="skip rows whose term does not match its span")
@@ -77,6 +79,8 @@ def add_project_commands(subparsers: Any) -> None:
     p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
     p.add_argument("--with-predictions", action="store_true",
                    help="every term, with the active model's prediction and probabilities")
+    p.add_argument("--all-annotators", action="store_true",
+                   help="JSONL/CSV: each annotator's own label beside the final one (label_<name> columns in CSV)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
 
@@ -104,6 +108,10 @@ def add_project_commands(subparsers: Any) -> None:
     g.add_argument("--delete", type=int, metavar="ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
+
+    from core.cli_team import add_team_commands  # agreement, accept, adjudicate, reviewers
+
+    add_team_commands(sub, _parser, _open, _store_errors)
 
 
 def project_location(args: argparse.Namespace) -> str:
@@ -164,7 +172,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 @_store_errors
 def cmd_import(args: argparse.Namespace) -> int:
     with _open(args) as project:
-        report = project.import_file(args.file, args.format, lenient=args.lenient)
+        report = project.import_file(args.file, args.format, lenient=args.lenient, author=args.author)
     if not args.json:
         for warning in report.warnings:
             print(f"polarity: warning: {warning}", file=sys.stderr)
@@ -186,7 +194,8 @@ def _import_text(d: dict[str, Any]) -> str:
 @_store_errors
 def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as project:
-        n = project.export_file(args.file, args.format, with_predictions=args.with_predictions)
+        n = project.export_file(args.file, args.format, with_predictions=args.with_predictions,
+                                all_annotators=args.all_annotators)
     emit({"file": args.file, "rows": n}, args.json, lambda d: f"wrote {d['rows']} rows to {d['file']}")
     return 0
 

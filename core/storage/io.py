@@ -22,7 +22,7 @@ from core.storage.bulk import insert_rows
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
-from core.storage.schema import Label, Sentence, Term, refresh_uncertainty, sentence_lookup
+from core.storage.schema import Label, Sentence, Term, refresh_disputed, refresh_uncertainty, sentence_lookup
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
@@ -63,18 +63,26 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 class ImportExportMixin(StoreBase):
 
-    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False) -> ImportReport:
-        """Import every example of a file in one transaction (all rows or none)."""
+    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False,
+                    author: str | None = None) -> ImportReport:
+        """Import every example of a file in one transaction (all rows or none); ``author``: see
+        ``import_examples``."""
         from core.formats import read_examples
 
         result = read_examples(path, fmt, lenient=lenient)
-        report = self.import_examples(result.examples, source=Path(path).name, where=os.fspath(path))
+        report = self.import_examples(result.examples, source=Path(path).name, where=os.fspath(path), author=author)
         return replace(report, skipped_conflict=result.skipped_conflict, skipped_mismatch=result.skipped_mismatch,
                        format=result.format)
 
     def import_examples(self, examples: Sequence[TermExample], source: str = "", *,
-                        where: str | None = None) -> ImportReport:
-        """Add examples (sentences, terms, labels as source "import", by ``self.author``) in one transaction."""
+                        where: str | None = None, author: str | None = None) -> ImportReport:
+        """Add examples (sentences, terms, labels as source "import", by ``self.author``) in one transaction.
+
+        ``author``: the file is that annotator's labels. Every labeled row is recorded as theirs,
+        also where it equals the current label (their agreement is what team review measures),
+        unless their own newest label of the term is that label already (importing the file again
+        adds nothing). Being the newest edit, it becomes the current label, a person's label too.
+        """
         from core.formats import FormatError
 
         where = where or source or "<examples>"
@@ -101,6 +109,7 @@ class ImportExportMixin(StoreBase):
             old_ids = sorted(set(sentence_ids.values()) - {sentence_ids[k] for k in new_sentences})
             # (sentence id, start, end, category) -> [term id, current label, current source]
             terms = self._existing_terms(conn, old_ids)
+            own = self._own_labels(conn, [t[0] for t in terms.values()], author) if author else {}
             new_terms: list[tuple[int, int, int, str]] = []
             events: list[tuple[tuple[int, int, int, str], str]] = []
             kept_human = 0
@@ -110,12 +119,15 @@ class ImportExportMixin(StoreBase):
                 if term is None:
                     term = terms[key] = [None, None, None]
                     new_terms.append(key)
-                if label is None or label == term[1]:
+                if author and label is not None:
+                    if term[0] is not None and own.get(term[0]) == label:
+                        continue
+                elif label is None or label == term[1]:
                     continue
-                if term[2] == "human":
+                elif term[2] == "human":
                     kept_human += 1
                     continue
-                if term[0] is not None:
+                if term[0] is not None and len(term) == 3:
                     term.append("changed")
                 term[1], term[2] = label, "import"
                 events.append((key, label))
@@ -132,8 +144,10 @@ class ImportExportMixin(StoreBase):
                 refresh_uncertainty(conn, [k[0] for k, t in terms.items() if len(t) > 3])
             if events:
                 insert_rows(conn, Label.__table__, [{"term_id": terms[k][0], "polarity": p, "source": "import",
-                                                     "action": "set", "created_at": now, "author": self.author}
+                                                     "action": "set", "created_at": now,
+                                                     "author": author or self.author}
                                                     for k, p in events])
+                refresh_disputed(conn, [terms[k][0] for k, _p in events])
         return ImportReport(sentences_added=len(new_sentences), terms_added=len(new_terms), labels_added=len(events),
                             kept_human=kept_human, rows=len(examples), duplicates=duplicates,
                             conflicts_in_file=len(warnings), warnings=tuple(warnings[:MAX_WARNINGS]))
@@ -159,37 +173,90 @@ class ImportExportMixin(StoreBase):
                 terms[(r.sentence_id, r.start, r.end, r.category)] = [r.id, r.current_label, r.current_source]
         return terms
 
+    @staticmethod
+    def _own_labels(conn: Any, term_ids: list[int], author: str) -> dict[int, str | None]:
+        """{term id: ``author``'s own newest human/import label} for these terms."""
+        from core.storage.review import annotator_rows
+
+        found: dict[int, str | None] = {}
+        for chunk in _chunks(sorted(term_ids)):
+            rows = annotator_rows(list(chunk)).subquery()
+            for term_id, value in conn.execute(select(rows.c.term_id, rows.c.polarity).where(rows.c.author == author)):
+                found[term_id] = value
+        return found
+
     # -- export ------------------------------------------------------------------------------------
 
     def export_rows(self, with_predictions: bool = False) -> tuple[list[TermExample], list[Prediction | None] | None]:
-        """What an export writes: labeled terms (all terms with predictions), in term order."""
+        """What an export writes: labeled terms (all terms with predictions), in term order, each
+        with its final label (the adjudicated one where there is one, else the current one)."""
+        _ids, examples, predictions = self._export_rows(with_predictions)
+        return examples, predictions
+
+    def _export_rows(self, with_predictions: bool, annotated: bool = False
+                     ) -> tuple[list[int], list[TermExample], list[Prediction | None] | None]:
+        """(term ids, examples, predictions); ``annotated``: also terms only annotators' labels keep."""
+        from core.storage.review import annotator_rows, final_label
+
         with self._read() as s:
-            query = (select(Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category,
-                            Term.current_label, Term.pred_label, Term.pred_p_negative, Term.pred_p_neutral,
+            final = final_label().label("final")
+            query = (select(Term.id, Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category,
+                            final, Term.pred_label, Term.pred_p_negative, Term.pred_p_neutral,
                             Term.pred_p_positive).join(Sentence, Sentence.id == Term.sentence_id).order_by(Term.id))
             if with_predictions:
                 if self._active_version_id(s) is None:
                     raise StoreError("no active model: train one (or activate one) before exporting predictions")
+            elif annotated:
+                labeled = annotator_rows().subquery()
+                query = query.where(final.is_not(None) | Term.id.in_(
+                    select(labeled.c.term_id).where(labeled.c.polarity.is_not(None))))
             else:
-                query = query.where(Term.current_label.is_not(None))
+                query = query.where(final.is_not(None))
+            ids: list[int] = []
             examples: list[TermExample] = []
             predictions: list[Prediction | None] = []
             for r in s.execute(query):
-                label = Polarity(r.current_label) if r.current_label is not None else None
+                label = Polarity(r.final) if r.final is not None else None
+                ids.append(r.id)
                 examples.append(TermExample(r.text, r.start, r.end, label, r.category, r.external_id or None))
                 if r.pred_label is not None:
                     probs = (float(r.pred_p_negative), float(r.pred_p_neutral), float(r.pred_p_positive))
                     predictions.append(Prediction(Polarity(r.pred_label), probs))
                 else:
                     predictions.append(None)
-        return examples, (predictions if with_predictions else None)
+        return ids, examples, (predictions if with_predictions else None)
 
-    def export_file(self, path: str | os.PathLike[str], fmt: str | None = None, with_predictions: bool = False) -> int:
-        """Write the labels (or every term with the active model's predictions); return the row count."""
+    def export_file(self, path: str | os.PathLike[str], fmt: str | None = None, with_predictions: bool = False,
+                    all_annotators: bool = False) -> int:
+        """Write the final labels (or every term with the active model's predictions); return the row count.
+
+        ``all_annotators`` (JSONL and CSV): every annotator's own label of each term beside the final one."""
         from core.formats import write_examples
 
+        if all_annotators:
+            from core.storage.review_export import write_with_annotators
+
+            ids, examples, predictions = self._export_rows(with_predictions, annotated=True)
+            _nothing_to_export(examples, with_predictions)
+            write_with_annotators(path, fmt, examples, predictions, self._annotator_map(ids))
+            return len(examples)
         examples, predictions = self.export_rows(with_predictions)
-        if not examples:
-            raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else "labeled terms"))
+        _nothing_to_export(examples, with_predictions)
         write_examples(path, examples, fmt, predictions=predictions)
         return len(examples)
+
+    def _annotator_map(self, term_ids: list[int]) -> list[dict[str, str | None]]:
+        """For each term id (in that order): {annotator: their own newest label}."""
+        from core.storage.review import annotator_rows
+
+        by_term: dict[int, dict[str, str | None]] = {}
+        with self._read() as s:
+            rows = annotator_rows().subquery()
+            for term_id, author, value in s.execute(select(rows.c.term_id, rows.c.author, rows.c.polarity)):
+                by_term.setdefault(term_id, {})[author] = value
+        return [by_term.get(t, {}) for t in term_ids]
+
+
+def _nothing_to_export(examples: Sequence[TermExample], with_predictions: bool) -> None:
+    if not examples:
+        raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else "labeled terms"))

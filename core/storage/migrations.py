@@ -17,18 +17,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from core.storage.db import is_sqlite, sqlite_path, writer
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
-from core.storage.schema import Base
+from core.storage.schema import Base, Label, ReviewBatch, Term, refresh_disputed
 from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "polarity-studio"
 
 
@@ -46,10 +46,63 @@ def _to2(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model'"))
 
 
+def _to3(conn: Connection) -> None:
+    """Team review: ``review_batches``; labels.source 32 wide with 'adjudication' and
+    'accepted-prediction'; labels.batch_id; terms.current_source 32 wide and terms.disputed (filled
+    in here); three partial indexes."""
+    if conn.dialect.name == "sqlite":
+        _rebuild_sqlite(conn, [Term.__table__, Label.__table__], before_last=[ReviewBatch.__table__])
+    else:
+        _alter_postgresql(conn)
+    refresh_disputed(conn)
+
+
+def _alter_postgresql(conn: Connection) -> None:
+    ReviewBatch.__table__.create(conn)
+    for statement in (
+        "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(32)",
+        "ALTER TABLE labels ALTER COLUMN source TYPE VARCHAR(32)",
+        "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
+        "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model', "
+        "'adjudication', 'accepted-prediction'))",
+        "ALTER TABLE labels ADD COLUMN batch_id INTEGER REFERENCES review_batches (id)",
+        "ALTER TABLE terms ADD COLUMN disputed BOOLEAN",
+    ):
+        conn.exec_driver_sql(statement)
+    for index in [*Label.__table__.indexes, *Term.__table__.indexes]:
+        if index.name in ("ix_labels_adjudication", "ix_labels_batch", "ix_terms_disputed"):
+            index.create(conn)
+
+
+def _rebuild_sqlite(conn: Connection, tables: list[Any], before_last: list[Any]) -> None:
+    """SQLite cannot alter a column or a CHECK constraint: rename each table (parents first), create
+    it anew from the ORM model (so its DDL equals a new file's), copy the rows, drop the old ones.
+    ``before_last``: new tables the last rebuilt one refers to. One transaction, like every step."""
+    old: list[tuple[Any, str, list[str]]] = []
+    for table in tables:
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table.name,))]
+        for name in names:  # index names are global: free them for the new table
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        columns = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")')]
+        conn.exec_driver_sql(f'ALTER TABLE "{table.name}" RENAME TO "_v2_{table.name}"')
+        old.append((table, f"_v2_{table.name}", columns))
+    for new in before_last:
+        new.create(conn)
+    for table, old_name, columns in old:
+        table.create(conn)
+        names = ", ".join(f'"{c}"' for c in columns)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{old_name}"')
+    for _table, old_name, _columns in reversed(old):  # children first: nothing refers to them then
+        conn.exec_driver_sql(f'DROP TABLE "{old_name}"')
+
+
 # Each step turns version N-1 into N; append, never edit a released one. E.g.
-#   Migration(3, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
+#   Migration(4, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
 MIGRATIONS: list[Migration] = [
     Migration(2, "index of edits by id, for polling what other annotators labeled", _to2),
+    Migration(3, "team review: adjudication, accepted predictions in batches", _to3),
 ]
 
 

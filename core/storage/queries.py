@@ -14,7 +14,9 @@ from core.domain import LABEL_NAMES, Polarity, TermExample
 from core.storage.base import TERM_COLUMNS, StoreBase, term_record
 from core.storage.search import matching_ids, text_index_kind
 from core.storage.records import ProjectStats, SentenceFilter, SentenceRecord
-from core.storage.schema import DISAGREES, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence, Term
+from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label
+from core.storage.schema import (ACCEPTED, DISAGREES, DISPUTED, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence,
+                                 Setting, Term)
 
 
 def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:
@@ -28,6 +30,9 @@ def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:
         return and_(UNLABELED, Term.pred_label == label) if label else UNLABELED
     if f.kind == "disagree":
         return and_(DISAGREES, Term.current_label == label) if label else DISAGREES
+    if f.kind in ("annotators_disagree", "accepted"):  # team review (core/storage/review.py)
+        cond = DISPUTED if f.kind == "annotators_disagree" else Term.current_source == ACCEPTED
+        return and_(cond, Term.current_label == label) if label else cond
     return and_(UNCERTAIN, Term.pred_label == label) if label else UNCERTAIN  # least_confident
 
 
@@ -154,14 +159,27 @@ class QueryMixin(StoreBase):
         """Terms per current label (negative / neutral / positive)."""
         return self.stats().per_label
 
-    def labeled_examples(self) -> list[TermExample]:
-        """A snapshot of the current human/import labels, in term order (one read transaction)."""
+    def labeled_examples(self, include_accepted: bool | None = None) -> list[TermExample]:
+        """The training snapshot, in term order (one read transaction): each term's adjudicated
+        label where there is one, else its current label.
+
+        ``include_accepted``: whether terms whose label is an accepted prediction (not adjudicated)
+        are in it; None reads the project setting ``training.include_accepted`` (default: yes).
+        """
         with self._read() as s:
-            rows = s.execute(select(Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category,
-                                    Term.current_label).join(Sentence, Sentence.id == Term.sentence_id)
-                             .where(Term.current_label.is_not(None)).order_by(Term.id))
-            return [TermExample(r.text, r.start, r.end, Polarity(r.current_label), r.category,
-                                r.external_id or None) for r in rows]
+            if include_accepted is None:
+                row = s.get(Setting, INCLUDE_ACCEPTED_SETTING)
+                include_accepted = row is None or bool(row.value)
+            inner = select(Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category, Term.id,
+                           Term.current_source, Term.current_label, adjudicated_label().label("adjudicated")
+                           ).join(Sentence, Sentence.id == Term.sentence_id).subquery()
+            final = func.coalesce(inner.c.adjudicated, inner.c.current_label).label("final")  # adjudication wins
+            query = select(inner, final).where(final.is_not(None)).order_by(inner.c.id)
+            if not include_accepted:  # an adjudicated term is a reviewer's label, whatever its current source
+                query = query.where(inner.c.adjudicated.is_not(None) | inner.c.current_source.is_(None)
+                                    | (inner.c.current_source != ACCEPTED))
+            return [TermExample(r.text, r.start, r.end, Polarity(r.final), r.category,
+                                r.external_id or None) for r in s.execute(query)]
 
     def unlabeled_terms(self) -> list[tuple[int, TermExample]]:
         """(term id, example) for every term without a current label, in term order."""

@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from core.domain import Polarity
 
-LabelSource = Literal["human", "import", "model"]
+LabelSource = Literal["human", "import", "model", "adjudication", "accepted-prediction"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-FilterKind = Literal["all", "unlabeled", "labeled", "disagree", "least_confident"]
+FilterKind = Literal["all", "unlabeled", "labeled", "disagree", "least_confident", "annotators_disagree", "accepted"]
 
-LABEL_SOURCES: tuple[str, ...] = ("human", "import", "model")
+LABEL_SOURCES: tuple[str, ...] = ("human", "import", "model", "adjudication", "accepted-prediction")
 RUN_STATUSES: tuple[str, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
-FILTER_KINDS: tuple[str, ...] = ("all", "unlabeled", "labeled", "disagree", "least_confident")
+FILTER_KINDS: tuple[str, ...] = ("all", "unlabeled", "labeled", "disagree", "least_confident",
+                                 "annotators_disagree", "accepted")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ class SentenceFilter:
 
     kind: "all"; "unlabeled" (a term without a label); "labeled" (a labeled
     term); "disagree" (a labeled term the active model predicts otherwise); "least_confident"
-    (unlabeled terms with a prediction, the sentence with the least confident one first).
+    (unlabeled terms with a prediction, the sentence with the least confident one first);
+    "annotators_disagree" (a term whose annotators' own newest labels differ, adjudicated or not);
+    "accepted" (a term whose current label is an accepted prediction).
     label: the term's current label; for "unlabeled" / "least_confident", its predicted label.
     text: case-insensitive substring of the sentence.
     """
@@ -149,3 +152,64 @@ class ImportReport:
     duplicates: int = 0
     conflicts_in_file: int = 0
     warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AnnotatorLabel:
+    """One annotator's own newest label of a term (their newest human or imported row)."""
+
+    author: str
+    polarity: Polarity | None  # None: they cleared it
+    source: str
+    label_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TermReview:
+    """What the sentence view shows for a term in review: each annotator's label and the verdict.
+
+    ``final`` is what training and export use: the newest adjudication, else the current label.
+    """
+
+    term_id: int
+    annotators: tuple[AnnotatorLabel, ...]
+    current: Polarity | None
+    adjudicated: Polarity | None
+    adjudicated_by: str | None
+    final: Polarity | None
+
+    @property
+    def disagree(self) -> bool:
+        return len({a.polarity for a in self.annotators if a.polarity is not None}) > 1
+
+
+@dataclass(frozen=True)
+class AcceptReport:
+    """A bulk accept of confident predictions (or what it would do, ``dry_run``)."""
+
+    batch_id: int | None  # None on a dry run or when nothing qualified
+    accepted: int
+    per_label: dict[str, int]
+    min_confidence: float
+    model_version_id: int
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class ReviewBatchRecord:
+    id: int
+    kind: str
+    author: str | None
+    model_version_id: int | None
+    min_confidence: float | None
+    created_at: datetime
+    accepted: int  # label rows the accept wrote
+    undone: bool
+
+
+@dataclass(frozen=True)
+class UndoAcceptReport:
+    batch_id: int
+    undone: int  # terms back to unlabeled
+    kept: int  # terms someone labeled after the accept: their label stays

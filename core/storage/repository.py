@@ -26,13 +26,15 @@ from core.storage.migrations import ensure_schema, read_version
 from core.storage.versions import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
-from core.storage.schema import Label, Sentence, Setting, Term, refresh_uncertainty, sentence_lookup
+from core.storage.review import ReviewMixin
+from core.storage.schema import (ANNOTATOR_SOURCES, Label, Sentence, Setting, Term, refresh_disputed, refresh_uncertainty,
+                                 sentence_lookup)
 from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_models_dir
 
 EDIT_SOURCES = ("human", "import")
 
 
-class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
+class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin, StoreBase):
     """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``).
 
     ``location`` names it in messages: the file, or the URL with its password as ***.
@@ -265,6 +267,8 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, StoreBase):
         term.current_source = (current_source or source) if value is not None else source
         s.flush()
         refresh_uncertainty(s.connection(), [term.sentence_id])
+        if source in ANNOTATOR_SOURCES:
+            refresh_disputed(s.connection(), [term.id])
         return label_event(row)
 
 
@@ -274,24 +278,25 @@ Before = tuple[str | None, str | None]  # (label, its source) before a human act
 def _replay(s: Any, term_id: int) -> tuple[list[tuple[Label, Before]], list[tuple[Label, Before]]]:
     """Walk a term's human/import rows; return the undo stack and the redo stack.
 
-    Each entry is (the row of a human action, the label and its source before it). An import
-    is a barrier: undo never reaches past it.
+    Each entry is (the row of a human action, the label and its source before it). Any other
+    edit (an import, an adjudication, a bulk accept or its undo) is a barrier: undo never reaches
+    past it.
     """
-    rows = s.scalars(select(Label).where(Label.term_id == term_id, Label.source.in_(EDIT_SOURCES))
+    rows = s.scalars(select(Label).where(Label.term_id == term_id, Label.source != "model")
                      .order_by(Label.id)).all()
     done: list[tuple[Label, Before]] = []
     undone: list[tuple[Label, Before]] = []
     current: Before = (None, None)
     for row in rows:
-        if row.action == "undo" and done:
+        if row.source != "human":
+            done.clear()
+            undone.clear()
+        elif row.action == "undo" and done:
             undone.append(done.pop())
         elif row.action == "redo" and undone:
             done.append(undone.pop())
         elif row.action == "set":
-            if row.source == "import":
-                done.clear()
-            else:
-                done.append((row, current))
+            done.append((row, current))
             undone.clear()
         current = (row.polarity, _restored_source(row, done, undone))
     return done, undone

@@ -4,7 +4,8 @@ Changing anything here changes the schema: add a ``MigrationToN`` step in ``migr
 bump ``SCHEMA_VERSION``, and keep the DDL of the released version in the migration tests.
 
 The label history (``labels``) is the source of truth. The ``current_*`` and ``pred_*`` columns
-of ``terms`` cache the newest human/import row and the newest row of the active model; they are
+of ``terms`` cache the newest edit row (human, import, adjudication, accepted prediction) and the
+newest row of the active model; they are
 written in the same transaction as the history row, so they never disagree with it.
 """
 
@@ -14,9 +15,9 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, and_, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, and_, bindparam, case, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -108,15 +109,19 @@ class Term(Base):
     end: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Cache of the newest human/import label row (None: unlabeled or cleared).
+    # Cache of the newest edit row: human, import, adjudication or accepted-prediction (None: unlabeled
+    # or cleared). 32 wide since schema version 3 ("accepted-prediction" has 19 letters).
     current_label: Mapped[str | None] = mapped_column(String(16), default=None)
-    current_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    current_source: Mapped[str | None] = mapped_column(String(32), default=None)
     # Cache of the newest prediction row of the active model version.
     pred_label: Mapped[str | None] = mapped_column(String(16), default=None)
     pred_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     pred_p_negative: Mapped[float | None] = mapped_column(Float, default=None)
     pred_p_neutral: Mapped[float | None] = mapped_column(Float, default=None)
     pred_p_positive: Mapped[float | None] = mapped_column(Float, default=None)
+    # Cache (schema version 3): True when the annotators' own newest labels of the term differ, else
+    # None, so the "annotators disagree" filter is an index walk. Kept by ``refresh_disputed``.
+    disputed: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 # Conditions of the app's filters, shared by the partial indexes below and the queries
@@ -127,6 +132,7 @@ UNLABELED = Term.current_label.is_(None)
 LABELED = Term.current_label.is_not(None)
 DISAGREES = and_(Term.current_label.is_not(None), Term.pred_label.is_not(None), Term.pred_label != Term.current_label)
 UNCERTAIN = and_(Term.current_label.is_(None), Term.pred_confidence.is_not(None))
+DISPUTED = Term.disputed.is_(True)
 
 
 def _partial(name: str, where: Any, *columns: Any) -> Index:
@@ -156,6 +162,8 @@ _partial("ix_terms_unlabeled", UNLABELED, Term.sentence_id, Term.current_label)
 _partial("ix_terms_unlabeled_pred", UNLABELED, Term.pred_label, Term.sentence_id, Term.current_label)
 # "disagree" in sentence order.
 _partial("ix_terms_disagree", DISAGREES, Term.sentence_id, Term.current_label, Term.pred_label)
+# "annotators_disagree" in sentence order (team review).
+_partial("ix_terms_disputed", DISPUTED, Term.sentence_id, Term.current_label)
 # "least_confident": sentences by their cached lowest confidence; with a label, terms are walked
 # in confidence order (and counted in sentence order).
 Index("ix_sentences_uncertain", Sentence.min_confidence, Sentence.id,
@@ -166,12 +174,37 @@ _partial("ix_terms_uncertain_order", UNCERTAIN, Term.pred_label, Term.pred_confi
          Term.current_label)
 
 
+# Label sources of team review (schema version 3): a reviewer's final label on a term the annotators
+# disagree on, and a model prediction a person accepted in bulk (one ``ReviewBatch`` per accept).
+ADJUDICATION = "adjudication"
+ACCEPTED = "accepted-prediction"
+
+
+class ReviewBatch(Base):
+    """One bulk accept of confident predictions: its label rows carry its id, so one undo takes
+    them all back. Rows here are never changed; an undone batch is known by its undo rows."""
+
+    __tablename__ = "review_batches"
+    __table_args__ = (CheckConstraint("kind IN ('accepted-prediction')", name="ck_review_batches_kind"),
+                      {"sqlite_autoincrement": True})  # ids never reused: "undo batch 3" stays unambiguous
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str | None] = mapped_column(String(128), default=None)
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
+    min_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Label(Base):
-    """Append-only label history: human labels, imported labels, model predictions, undo/redo."""
+    """Append-only label history: human labels, imported labels, model predictions, undo/redo,
+    adjudications and accepted predictions (schema version 3)."""
 
     __tablename__ = "labels"
     __table_args__ = (
-        CheckConstraint("source IN ('human', 'import', 'model')", name="ck_labels_source"),
+        CheckConstraint("source IN ('human', 'import', 'model', 'adjudication', 'accepted-prediction')",
+                        name="ck_labels_source"),
         CheckConstraint("action IN ('set', 'undo', 'redo')", name="ck_labels_action"),
         Index("ix_labels_term", "term_id", "id"),
         Index("ix_labels_model_version", "model_version_id", "term_id"),
@@ -180,7 +213,7 @@ class Label(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
     polarity: Mapped[str | None] = mapped_column(String(16), default=None)  # None: cleared
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(8), default="set")
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
     p_negative: Mapped[float | None] = mapped_column(Float, default=None)
@@ -190,6 +223,8 @@ class Label(Base):
         ForeignKey("model_versions.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author: Mapped[str | None] = mapped_column(String(128), default=None)
+    # The bulk accept that wrote this row (and the rows that undid it); None for every other row.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("review_batches.id"), default=None)
 
 
 # Edits (human and imported labels) by id: what ``Project.latest_event_id`` / ``changes_since``
@@ -197,6 +232,12 @@ class Label(Base):
 # left out: there may be millions of them, and they are deleted with their model version.
 EDITS = Label.source != "model"
 Index("ix_labels_edits", Label.id, sqlite_where=EDITS, postgresql_where=EDITS)
+# Version 3: the newest adjudication of a term (training snapshot, export) and a batch's rows (undo).
+IS_ADJUDICATION = Label.source == ADJUDICATION
+Index("ix_labels_adjudication", Label.term_id, Label.id, sqlite_where=IS_ADJUDICATION,
+      postgresql_where=IS_ADJUDICATION)
+Index("ix_labels_batch", Label.batch_id, Label.term_id, sqlite_where=Label.batch_id.is_not(None),
+      postgresql_where=Label.batch_id.is_not(None))
 
 
 class ModelVersion(Base):
@@ -241,3 +282,33 @@ class TrainingRun(Base):
     # Which process runs it: a run left "running" by a process that is gone is marked failed.
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
     host: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+# Annotators' labels are their human and imported rows; rows without an author belong to nobody.
+ANNOTATOR_SOURCES = ("human", "import")
+
+
+def _disputed_update() -> Any:
+    """UPDATE terms SET disputed = (their annotators' own newest labels differ): built once, as
+    building its alias on every label write cost more than running it."""
+    mine = aliased(Label, name="mine")
+    newest = (select(func.max(mine.id)).where(mine.term_id == Term.id, mine.source.in_(ANNOTATOR_SOURCES),
+                                              mine.author.is_not(None)).group_by(mine.author).correlate(Term))
+    kinds = (select(func.count(func.distinct(Label.polarity))).where(Label.id.in_(newest), Label.polarity.is_not(None))
+             .correlate(Term).scalar_subquery())
+    return update(Term).values(disputed=case((kinds > 1, True), else_=None))
+
+
+_REFRESH_ALL = _disputed_update()
+_REFRESH_SOME = _REFRESH_ALL.where(Term.id.in_(bindparam("ids", expanding=True)))
+
+
+def refresh_disputed(conn: Any, term_ids: Any = None) -> None:
+    """Recompute ``terms.disputed`` for these term ids (a list), or every term when None. Call it in
+    the transaction that wrote annotators' label rows."""
+    if term_ids is None:
+        conn.execute(_REFRESH_ALL)
+        return
+    ids = sorted(set(term_ids))
+    for i in range(0, len(ids), 500):
+        conn.execute(_REFRESH_SOME, {"ids": ids[i:i + 500]})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from core.domain import Polarity
+from core.domain import Polarity, TermExample
 from core.storage import SCHEMA_VERSION, Project, SchemaTooNewError, SentenceFilter
 from core.storage.db import connect
 from core.storage.errors import NotAProjectError
@@ -127,14 +127,137 @@ CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSE
 V2_DDL = V1_DDL + """CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
 """
 
-SAVED_DDL = {1: V1_DDL, 2: V2_DDL}
+# Version 3 (team review): review_batches; labels.source 32 wide with 'adjudication' and
+# 'accepted-prediction', labels.batch_id; terms.current_source 32 wide, terms.disputed; three partial indexes.
+V3_DDL = """
+CREATE TABLE meta (
+	"key" VARCHAR(64) NOT NULL, 
+	value TEXT NOT NULL, 
+	PRIMARY KEY ("key")
+);
+CREATE TABLE settings (
+	"key" VARCHAR(128) NOT NULL, 
+	value JSON NOT NULL, 
+	PRIMARY KEY ("key")
+);
+CREATE TABLE sentences (
+	id INTEGER NOT NULL, 
+	text TEXT NOT NULL, 
+	source VARCHAR(512) NOT NULL, 
+	external_id VARCHAR(256) NOT NULL, 
+	position INTEGER NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	min_confidence FLOAT, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_sentences_text_external_id UNIQUE (text, external_id)
+);
+CREATE INDEX ix_sentences_uncertain ON sentences (min_confidence, id) WHERE min_confidence IS NOT NULL;
+CREATE TABLE model_versions (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	folder VARCHAR(1024) NOT NULL, 
+	engine VARCHAR(32) NOT NULL, 
+	base_model VARCHAR(512) NOT NULL, 
+	config JSON NOT NULL, 
+	metrics JSON NOT NULL, 
+	n_labels INTEGER NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	active BOOLEAN NOT NULL, 
+	UNIQUE (folder)
+);
+CREATE UNIQUE INDEX uq_model_versions_one_active ON model_versions (active) WHERE active IS 1;
+CREATE TABLE terms (
+	id INTEGER NOT NULL, 
+	sentence_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	category VARCHAR(128) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	current_label VARCHAR(16), 
+	current_source VARCHAR(32), 
+	pred_label VARCHAR(16), 
+	pred_confidence FLOAT, 
+	pred_p_negative FLOAT, 
+	pred_p_neutral FLOAT, 
+	pred_p_positive FLOAT, 
+	disputed BOOLEAN, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_terms_span_category UNIQUE (sentence_id, start, "end", category), 
+	CONSTRAINT ck_terms_span CHECK ("start" >= 0 AND "end" > "start"), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_terms_uncertain_order ON terms (pred_label, pred_confidence, sentence_id, current_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
+CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label;
+CREATE INDEX ix_terms_unlabeled ON terms (sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_uncertain ON terms (sentence_id, current_label, pred_confidence, pred_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL;
+CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL;
+CREATE INDEX ix_terms_disputed ON terms (sentence_id, current_label) WHERE disputed IS 1;
+CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE current_label IS NULL;
+CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL;
+CREATE TABLE review_batches (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	kind VARCHAR(32) NOT NULL, 
+	author VARCHAR(128), 
+	model_version_id INTEGER, 
+	min_confidence FLOAT, 
+	created_at DATETIME NOT NULL, 
+	CONSTRAINT ck_review_batches_kind CHECK (kind IN ('accepted-prediction')), 
+	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL
+);
+CREATE TABLE training_runs (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	status VARCHAR(16) NOT NULL, 
+	started_at DATETIME NOT NULL, 
+	finished_at DATETIME, 
+	error TEXT, 
+	config JSON NOT NULL, 
+	metrics JSON, 
+	model_version_id INTEGER, 
+	pid INTEGER, 
+	host VARCHAR(255), 
+	CONSTRAINT ck_training_runs_status CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')), 
+	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_training_runs_status ON training_runs (status);
+CREATE TABLE labels (
+	id INTEGER NOT NULL, 
+	term_id INTEGER NOT NULL, 
+	polarity VARCHAR(16), 
+	source VARCHAR(32) NOT NULL, 
+	action VARCHAR(8) NOT NULL, 
+	confidence FLOAT, 
+	p_negative FLOAT, 
+	p_neutral FLOAT, 
+	p_positive FLOAT, 
+	model_version_id INTEGER, 
+	created_at DATETIME NOT NULL, 
+	author VARCHAR(128), 
+	batch_id INTEGER, 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model', 'adjudication', 'accepted-prediction')), 
+	CONSTRAINT ck_labels_action CHECK (action IN ('set', 'undo', 'redo')), 
+	FOREIGN KEY(term_id) REFERENCES terms (id) ON DELETE CASCADE, 
+	FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL, 
+	FOREIGN KEY(batch_id) REFERENCES review_batches (id)
+);
+CREATE INDEX ix_labels_model_version ON labels (model_version_id, term_id);
+CREATE INDEX ix_labels_batch ON labels (batch_id, term_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX ix_labels_adjudication ON labels (term_id, id) WHERE source = 'adjudication';
+CREATE INDEX ix_labels_term ON labels (term_id, id);
+CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
+CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='sentences', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
+"""
+
+SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL}
 
 V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
 
 
 def make_v1_file(path: Path, version: int = 1) -> None:
     """A project as ``version`` wrote it, with a little of everything in it (the rows are the
-    same in versions 1 and 2)."""
+    same in versions 1 to 3)."""
     conn = sqlite3.connect(path)
     conn.executescript(SAVED_DDL[version])
     conn.executemany("INSERT INTO meta VALUES (?, ?)",
@@ -182,7 +305,7 @@ def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_p
 
 @pytest.mark.parametrize("version", sorted(SAVED_DDL))
 def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
-    assert version <= 2  # versions 1 and 2 hold the same rows; a later one may need a make_vN_file
+    assert version <= 3  # versions 1 to 3 hold the same rows; a later one may need a make_vN_file
     path = tmp_path / "old.db"
     make_v1_file(path, version)
     with Project.open(path) as p:
@@ -201,6 +324,12 @@ def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, vers
     fresh = tmp_path / "fresh.db"
     Project.create(fresh).close()
     assert schema_of(path) == schema_of(fresh)
+    conn = sqlite3.connect(path)  # the rebuilt tables (version 3) kept every row and reference
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT id, term_id, source, author FROM labels WHERE id <= 2 ORDER BY id").fetchall() == [
+        (1, 1, "import", None), (2, 1, "human", "ann")]
+    conn.close()
 
 
 def _add_note(conn):
@@ -271,21 +400,66 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path):
         Project.open(path)
 
 
-def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_url):
-    """Versioning and the real migration steps on both databases (a server keeps no .bak)."""
-    Project.create(store_url).close()
-    engine = connect(store_url)
-    with engine.begin() as conn:  # back to version 1: the same tables without the index of edits
-        conn.exec_driver_sql("DROP INDEX ix_labels_edits")
-        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
-    with Project.open(store_url) as p, p.engine.connect() as conn:
+# A version 3 server database taken back to version 1 (PostgreSQL cannot run the SQLite DDL above).
+PG_BACK_TO_V1 = [
+    "DROP INDEX ix_labels_edits", "DROP INDEX ix_labels_adjudication", "ALTER TABLE labels DROP COLUMN batch_id",
+    "DROP TABLE review_batches", "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
+    "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model'))",
+    "ALTER TABLE labels ALTER COLUMN source TYPE VARCHAR(16)",
+    "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(16)", "ALTER TABLE terms DROP COLUMN disputed",
+]
+
+
+def _shape(url) -> dict[str, object]:
+    """Tables, columns with types, indexes, checks and foreign keys, as the database reports them."""
+    engine = connect(url)
+    with engine.connect() as conn:
+        ins = inspect(conn)
+        shape = {t: ([(c["name"], str(c["type"]), c["nullable"]) for c in ins.get_columns(t)],
+                     sorted((i["name"], tuple(i["column_names"])) for i in ins.get_indexes(t)),
+                     sorted((c["name"], " ".join(str(c["sqltext"]).split())) for c in ins.get_check_constraints(t)),
+                     sorted((tuple(f["constrained_columns"]), f["referred_table"]) for f in ins.get_foreign_keys(t)))
+                 for t in ins.get_table_names() if not t.startswith("sentences_fts")}
+    engine.dispose()
+    return shape
+
+
+def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_factory, backend, tmp_path):
+    """Versioning and the real migration steps on both databases (a server keeps no .bak): an
+    upgraded version 1 project has the very shape of a new one, and keeps its rows."""
+    old, fresh = store_factory("old"), store_factory("fresh")
+    Project.create(fresh).close()
+    if backend == "sqlite":
+        make_v1_file(Path(old))
+        conn = sqlite3.connect(old)  # bob disagrees with ann: the upgrade fills terms.disputed
+        conn.execute("INSERT INTO labels (id, term_id, polarity, source, action, created_at, author) "
+                     "VALUES (3, 1, 'positive', 'human', 'set', '2025-01-02 03:04:06', 'bob')")
+        conn.commit()
+        conn.close()
+    else:
+        with Project.create(old) as p:
+            p.import_examples([TermExample("The soup was cold.", 4, 8)], source="old.tsv")
+            p.set_label(1, Polarity.NEGATIVE, author="ann")
+            p.set_label(1, Polarity.POSITIVE, author="bob")
+        engine = connect(old)
+        with engine.begin() as conn:
+            for statement in PG_BACK_TO_V1:
+                conn.exec_driver_sql(statement)
+            conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        engine.dispose()
+    with Project.open(old) as p, p.engine.connect() as conn:
         assert read_version(conn) == SCHEMA_VERSION
-        assert "ix_labels_edits" in {ix["name"] for ix in inspect(conn).get_indexes("labels")}
+        assert p.get_sentence(1).terms[0].text == "soup"
+        assert [(a.author, a.polarity) for a in p.annotator_labels(1).annotators] == [
+            ("ann", Polarity.NEGATIVE), ("bob", Polarity.POSITIVE)]
+        assert p.count(SentenceFilter("annotators_disagree")) == 1
+    assert _shape(old) == _shape(fresh)
+    engine = connect(old)
     with engine.begin() as conn:
         conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
     engine.dispose()
     with pytest.raises(SchemaTooNewError, match="newer Polarity Studio"):
-        Project.open(store_url)
+        Project.open(old)
 
 
 def test_open_refuses_an_empty_or_foreign_database(store_factory, backend):
