@@ -27,6 +27,10 @@ def read_line(path: str, number: int, line: str, rows: Collector) -> None:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise FormatError(path, number, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise FormatError(path, number, f"malformed JSON: {exc}".split(";")[0]) from None
+    except RecursionError:  # thousands of nested [ or {
+        raise FormatError(path, number, "malformed JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
     _add(path, number, obj, rows)
