@@ -36,7 +36,8 @@ def _open_reader(path: str, text: str) -> tuple[Any, dict[str, int], int]:
     """The reader past the header, the column map and the header's width."""
     first = text.split("\n", 1)[0]
     delimiter = next((d for d in _DELIMITERS if "text" in _header_map(first.split(d))), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Lines end at LF only (a lone CR is no line break), so line numbers agree with every reader.
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:

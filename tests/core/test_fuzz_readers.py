@@ -11,6 +11,7 @@ takes a few seconds; before a release run the long profile:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -59,26 +60,54 @@ TOKENS = [b"\t", b'"', b"'", b"<", b">", b"&", b"&#0;", b"\r", b"\n", b"\r\n", b
 WHOLE_FILE = ("file is empty", "no examples found")
 
 
+NUMBERS = [b"0", b"-1", b"007", b"9" * 19, b"9" * 5000, b"1e999", b"4.5", b"NaN", b"true", b"null", b'"4"', b""]
+HEADS = [b'<?xml version="1.0" encoding="UTl-8"?>', b'<?xml version="1.0" encoding="shift_jis"?>',
+         b'<?xml version="1.0" encoding="rot13"?>', b'<?xml version="1.0" encoding="utf-16"?>',
+         b'<?xml version="1.0" encoding="cp1252"?>', b"\xef\xbb\xbf", b"\xff\xfe", b"[" * 3000, b"{" * 3000]
+OPS = ["flip", "cut", "repeat", "insert", "line_start", "number", "head", "truncate", "bytes"]
+
+
+def _places(data: bytearray, op: str) -> list[tuple[int, int]]:
+    """(start, end) spans an edit aims at: the starts of lines, the runs of digits; else anywhere."""
+    if op == "line_start":
+        return [(0, 0)] + [(i + 1, i + 1) for i, b in enumerate(data) if b == 10]
+    if op == "number":
+        runs, i = [], 0
+        while i < len(data):
+            j = i
+            while j < len(data) and 48 <= data[j] <= 57:
+                j += 1
+            if j > i:
+                runs.append((i, j))
+            i = j + 1
+        return runs
+    return []
+
+
 @st.composite
 def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
-    """``seed`` with 1 to 4 edits, each at a drawn position."""
+    """``seed`` with 1 to 4 edits: anywhere, or aimed at line starts, numbers and the file's head."""
     data = bytearray(seed)
     for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(data)))
-        op = draw(st.sampled_from(["flip", "cut", "repeat", "insert", "truncate", "byte"]))
-        if op == "flip" and at < len(data):
-            data[at] ^= 1 << draw(st.integers(0, 7))
+        op = draw(st.sampled_from(OPS))
+        places = _places(data, op) or [(at := draw(st.integers(0, len(data))), at)]
+        start, end = draw(st.sampled_from(places))
+        if op == "flip" and start < len(data):
+            data[start] ^= 1 << draw(st.integers(0, 7))
         elif op == "cut":
-            del data[at:at + draw(st.integers(1, 12))]
+            del data[start:start + draw(st.integers(1, 12))]
         elif op == "repeat":
-            piece = data[at:at + draw(st.integers(1, 40))]
-            data[at:at] = piece * draw(st.integers(1, 50))
-        elif op == "insert":
-            data[at:at] = draw(st.sampled_from(TOKENS))
+            data[start:start] = data[start:start + draw(st.integers(1, 40))] * draw(st.integers(1, 50))
+        elif op in ("insert", "line_start"):
+            data[start:start] = draw(st.sampled_from(TOKENS))
+        elif op == "number":
+            data[start:end] = draw(st.sampled_from(NUMBERS))
+        elif op == "head":  # a new first line: a declaration, a BOM, deep nesting
+            data[0:data.find(b"\n") + 1 if draw(st.booleans()) else 0] = draw(st.sampled_from(HEADS)) + b"\n"
         elif op == "truncate":
-            del data[at:]
+            del data[start:]
         else:
-            data[at:at] = draw(st.binary(min_size=1, max_size=4))
+            data[start:start] = draw(st.binary(min_size=1, max_size=4))
     return bytes(data)
 
 
@@ -91,7 +120,7 @@ def check_error(error: FormatError, path: Path, data: bytes, rows_are_lines: boo
         return
     assert isinstance(error.line, int) and error.line >= 1, str(error)
     if rows_are_lines:
-        lines = data.count(b"\n") + 1
+        lines = len(re.split(rb"\r\n|\r|\n", data))  # XML counts a lone CR as a line break too
         assert error.line <= lines, f"line {error.line} of a file of {lines}: {error}"
 
 
