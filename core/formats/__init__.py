@@ -96,26 +96,28 @@ def _write_format(path: str, fmt: str | None) -> str:
 
 
 def read_examples(path: PathLike, fmt: str | None = None, *, lenient: bool = False,
-                  require_labels: bool = False) -> ReadResult:
+                  require_labels: bool = False, keep_bare: bool = False) -> ReadResult:
     """Read and validate every example of a file.
 
     ``lenient``: skip (and count in ``skipped_mismatch``) rows whose span does not fit the
     sentence or whose term text differs from it, instead of failing on the first one.
     ``require_labels``: an unlabeled row is an error (for training or evaluation data).
     ``conflict`` rows are always skipped and counted. A file without examples is an error.
+    ``keep_bare``: also return SemEval sentences that have no term (``ReadResult.bare``); a file
+    holding only those is then no error.
     """
     where = os.fspath(path)
     name = detect_format(where, fmt)
     data = read_bytes(where)
-    rows = Collector(where, lenient=lenient, require_labels=require_labels)
+    rows = Collector(where, lenient=lenient, require_labels=require_labels, keep_bare=keep_bare)
     if not strip_bom(data).strip():
         raise FormatError(where, None, "file is empty")
     _READERS[name](where, data, rows)
-    if not rows.examples:
+    if not rows.examples and not rows.bare:
         skipped = rows.skipped_conflict + rows.skipped_mismatch + rows.skipped_no_target
         raise FormatError(where, None, "no examples found" + (f" ({skipped} rows skipped)" if skipped else ""))
     return ReadResult(rows.examples, rows.skipped_conflict, rows.skipped_mismatch, name,
-                      rows.skipped_no_target)
+                      rows.skipped_no_target, tuple(rows.bare))
 
 
 def write_examples(path: PathLike, examples: Sequence[TermExample], fmt: str | None = None, *,

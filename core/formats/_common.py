@@ -80,11 +80,13 @@ class Collector:
     good row (label, span, term text) is decided here, once.
     """
 
-    def __init__(self, path: str, *, lenient: bool, require_labels: bool) -> None:
+    def __init__(self, path: str, *, lenient: bool, require_labels: bool, keep_bare: bool = False) -> None:
         self.path = path
         self.lenient = lenient
         self.require_labels = require_labels
+        self.keep_bare = keep_bare
         self.examples: list[TermExample] = []
+        self.bare: list[tuple[int, str | None, str]] = []  # sentences without terms (keep_bare)
         self.skipped_conflict = 0
         self.skipped_mismatch = 0
         self.skipped_no_target = 0

@@ -126,7 +126,10 @@ class _Reader:
     def flush(self) -> None:
         """Validate and keep the terms of the sentence that just ended."""
         if not self.terms:
-            return  # a sentence without terms yields nothing, and counts as nothing
+            # Without terms a sentence is no example; an import keeps it, as raw text to label.
+            if self.rows.keep_bare and self.text is not None and self.text.strip():
+                self.rows.bare.append((self.sentence_line, self.sentence_id, self.text))
+            return
         if self.text is None:
             raise FormatError(self.path, self.sentence_line, "<sentence> has terms but no <text>")
         for line, attrs in self.terms:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, select, update
 
 from core.domain import Polarity, Prediction, TermExample, validate_span
 from core.storage.base import StoreBase, stamp
 from core.storage.bulk import insert_rows
+from core.storage.documents import SentenceDocument
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
@@ -28,6 +29,22 @@ CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
 
 FileKey = tuple[str, str, int, int, str]  # sentence text, external id, start, end, category
+
+
+class BareSentence(NamedTuple):
+    """A sentence to store without terms: raw text (with its document) or a SemEval sentence
+    that has no aspect term (document None)."""
+
+    text: str
+    external_id: str
+    document: tuple[str, int] | None = None  # (document id, position in it)
+
+
+def raw_sentences(sentences: Sequence[Any]) -> list[BareSentence]:
+    """``core.formats.raw.RawSentence`` -> BareSentence. The external id is ``document:position``
+    (SemEval-2016's ``rid:n``), so the same sentence twice in a document is two sentences and
+    importing the file again matches every one."""
+    return [BareSentence(s.text, f"{s.document_id}:{s.position}", (s.document_id, s.position)) for s in sentences]
 
 
 def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileKey, str | None], int, list[str]]:
@@ -63,18 +80,36 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 class ImportExportMixin(StoreBase):
 
-    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False) -> ImportReport:
-        """Import every example of a file in one transaction (all rows or none)."""
-        from core.formats import read_examples
+    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False, *,
+                    text_column: str | None = None, id_column: str | None = None,
+                    split: bool = True) -> ImportReport:
+        """Import every example of a file in one transaction (all rows or none).
 
-        result = read_examples(path, fmt, lenient=lenient)
-        report = self.import_examples(result.examples, source=Path(path).name, where=os.fspath(path))
+        Raw text (``.txt``, ``.xlsx``, a CSV / TSV / JSONL with no spans or terms, or any of those
+        with ``text_column``) is split into sentences (``split``) and stored without terms, each
+        with its document (``id_column``, else its line) and position. SemEval sentences without
+        terms are kept too.
+        """
+        from core.formats import read_examples
+        from core.formats.raw import is_raw, read_raw
+
+        where = os.fspath(path)
+        if fmt is None and is_raw(where, text_column):
+            raw = read_raw(where, text_column, id_column, split=split)
+            report = self.import_examples([], source=Path(where).name, where=where,
+                                          bare=raw_sentences(raw.sentences))
+            return replace(report, format=raw.format, rows=raw.documents, documents=raw.documents,
+                           skipped_empty=raw.skipped_empty)
+        result = read_examples(where, fmt, lenient=lenient, keep_bare=True)
+        bare = [BareSentence(text, sid or "") for _line, sid, text in result.bare]
+        report = self.import_examples(result.examples, source=Path(where).name, where=where, bare=bare)
         return replace(report, skipped_conflict=result.skipped_conflict, skipped_mismatch=result.skipped_mismatch,
                        format=result.format)
 
     def import_examples(self, examples: Sequence[TermExample], source: str = "", *,
-                        where: str | None = None) -> ImportReport:
-        """Add examples (sentences, terms, labels as source "import", by ``self.author``) in one transaction."""
+                        where: str | None = None, bare: Sequence[BareSentence] = ()) -> ImportReport:
+        """Add examples (sentences, terms, labels as source "import", by ``self.author``) and ``bare``
+        sentences without terms, in one transaction."""
         from core.formats import FormatError
 
         where = where or source or "<examples>"
@@ -85,6 +120,11 @@ class ImportExportMixin(StoreBase):
         keys: dict[tuple[str, str], int] = {}  # (text, external id) -> position in this file
         for ex in examples:
             keys.setdefault((ex.sentence, ex.sentence_id or ""), len(keys))
+        documents: dict[tuple[str, str], tuple[str, int]] = {}
+        for b in bare:
+            keys.setdefault((b.text, b.external_id), len(keys))
+            if b.document is not None:
+                documents.setdefault((b.text, b.external_id), b.document)
         rows, duplicates, warnings = _file_terms(examples, where)
         with self._write() as s:
             conn = s.connection()
@@ -98,6 +138,9 @@ class ImportExportMixin(StoreBase):
                     ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
                     index_new(ids)
                 sentence_ids.update(zip(new_sentences, ids))
+                insert_rows(conn, SentenceDocument.__table__,
+                            [{"sentence_id": sentence_ids[k], "document_id": documents[k][0],
+                              "document_position": documents[k][1]} for k in new_sentences if k in documents])
             old_ids = sorted(set(sentence_ids.values()) - {sentence_ids[k] for k in new_sentences})
             # (sentence id, start, end, category) -> [term id, current label, current source]
             terms = self._existing_terms(conn, old_ids)

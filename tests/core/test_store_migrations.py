@@ -127,14 +127,25 @@ CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSE
 V2_DDL = V1_DDL + """CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model';
 """
 
-SAVED_DDL = {1: V1_DDL, 2: V2_DDL}
+# Version 3: the document and position of sentences split from raw text.
+V3_DDL = V2_DDL + """CREATE TABLE sentence_documents (
+	sentence_id INTEGER NOT NULL, 
+	document_id VARCHAR(256) NOT NULL, 
+	document_position INTEGER NOT NULL, 
+	PRIMARY KEY (sentence_id), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_sentence_documents_document ON sentence_documents (document_id, document_position);
+"""
+
+SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL}
 
 V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
 
 
 def make_v1_file(path: Path, version: int = 1) -> None:
     """A project as ``version`` wrote it, with a little of everything in it (the rows are the
-    same in versions 1 and 2)."""
+    same in versions 1 to 3)."""
     conn = sqlite3.connect(path)
     conn.executescript(SAVED_DDL[version])
     conn.executemany("INSERT INTO meta VALUES (?, ?)",
@@ -182,7 +193,7 @@ def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_p
 
 @pytest.mark.parametrize("version", sorted(SAVED_DDL))
 def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
-    assert version <= 2  # versions 1 and 2 hold the same rows; a later one may need a make_vN_file
+    assert version <= 3  # versions 1 to 3 hold the same rows; a later one may need a make_vN_file
     path = tmp_path / "old.db"
     make_v1_file(path, version)
     with Project.open(path) as p:
@@ -275,12 +286,14 @@ def test_an_older_database_is_upgraded_on_open_and_a_newer_one_refused(store_url
     """Versioning and the real migration steps on both databases (a server keeps no .bak)."""
     Project.create(store_url).close()
     engine = connect(store_url)
-    with engine.begin() as conn:  # back to version 1: the same tables without the index of edits
+    with engine.begin() as conn:  # back to version 1: without the index of edits and sentence_documents
         conn.exec_driver_sql("DROP INDEX ix_labels_edits")
+        conn.exec_driver_sql("DROP TABLE sentence_documents")
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     with Project.open(store_url) as p, p.engine.connect() as conn:
         assert read_version(conn) == SCHEMA_VERSION
         assert "ix_labels_edits" in {ix["name"] for ix in inspect(conn).get_indexes("labels")}
+        assert "sentence_documents" in inspect(conn).get_table_names()
     with engine.begin() as conn:
         conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
     engine.dispose()
