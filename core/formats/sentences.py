@@ -33,7 +33,9 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def needs_segmenter(text: str) -> bool:
     """False when no sentence can end before the text does (the shortcut past pysbd)."""
-    body = text.strip().rstrip(".!?…\"'”’)]» \t")
+    body = text.rstrip()
+    if body[-1:] in (".", "!", "?", "…"):
+        body = body[:-1]  # one final stop; a run of them, quotes or brackets: pysbd decides
     return any(ch in _MAY_END for ch in body)
 
 
