@@ -206,10 +206,18 @@ class ImportExportMixin(StoreBase):
 
     def export_rows(self, with_predictions: bool = False) -> tuple[list[TermExample], list[Prediction | None] | None]:
         """What an export writes: labeled terms (all terms with predictions), in term order."""
+        examples, predictions, _ = self._export_rows(with_predictions)
+        return examples, predictions
+
+    def _export_rows(self, with_predictions: bool) -> tuple[list[TermExample], list[Prediction | None] | None,
+                                                            list[tuple[str, int] | None]]:
+        """The examples, their predictions and the raw document (id, position) of each one's sentence."""
         with self._read() as s:
             query = (select(Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category,
                             Term.current_label, Term.pred_label, Term.pred_p_negative, Term.pred_p_neutral,
-                            Term.pred_p_positive).join(Sentence, Sentence.id == Term.sentence_id).order_by(Term.id))
+                            Term.pred_p_positive, SentenceDocument.document_id, SentenceDocument.document_position)
+                     .join(Sentence, Sentence.id == Term.sentence_id)
+                     .outerjoin(SentenceDocument, SentenceDocument.sentence_id == Sentence.id).order_by(Term.id))
             if with_predictions:
                 if self._active_version_id(s) is None:
                     raise StoreError("no active model: train one (or activate one) before exporting predictions")
@@ -217,22 +225,25 @@ class ImportExportMixin(StoreBase):
                 query = query.where(Term.current_label.is_not(None))
             examples: list[TermExample] = []
             predictions: list[Prediction | None] = []
+            documents: list[tuple[str, int] | None] = []
             for r in s.execute(query):
                 label = Polarity(r.current_label) if r.current_label is not None else None
                 examples.append(TermExample(r.text, r.start, r.end, label, r.category, r.external_id or None))
+                documents.append((r.document_id, r.document_position) if r.document_id is not None else None)
                 if r.pred_label is not None:
                     probs = (float(r.pred_p_negative), float(r.pred_p_neutral), float(r.pred_p_positive))
                     predictions.append(Prediction(Polarity(r.pred_label), probs))
                 else:
                     predictions.append(None)
-        return examples, (predictions if with_predictions else None)
+        return examples, (predictions if with_predictions else None), documents
 
     def export_file(self, path: str | os.PathLike[str], fmt: str | None = None, with_predictions: bool = False) -> int:
-        """Write the labels (or every term with the active model's predictions); return the row count."""
+        """Write the labels (or every term with the active model's predictions); return the row count.
+        Terms of sentences split from raw text carry their document id and position (jsonl, csv)."""
         from core.formats import write_examples
 
-        examples, predictions = self.export_rows(with_predictions)
+        examples, predictions, documents = self._export_rows(with_predictions)
         if not examples:
             raise StoreError("nothing to export: the project has no " + ("terms" if with_predictions else "labeled terms"))
-        write_examples(path, examples, fmt, predictions=predictions)
+        write_examples(path, examples, fmt, predictions=predictions, documents=documents)
         return len(examples)
