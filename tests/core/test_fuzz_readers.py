@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.formats import FormatError, read_examples
+from core.formats.raw import preview, read_raw
 from core.formats.stream import iter_examples
 
 EXAMPLES = int(os.environ.get("POLARITY_FUZZ_EXAMPLES", "60"))
@@ -48,6 +49,31 @@ SEEDS: dict[str, bytes] = {
                 b'    </Opinions>\n   </sentence>\n  </sentences>\n </Review>\n</Reviews>\n'),
 }
 
+
+
+def _xlsx_seed() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (["id", "answer"], [1, "The room was clean. The staff were rude!"], [2, None], [3.0, 42]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Raw text (core/formats/raw.py): the file, and the column choices an import may pass.
+RAW_SEEDS: dict[str, tuple[bytes, dict[str, str]]] = {
+    "raw.txt": (b"The soup was cold. The staff were lovely!\r\n\nNice view.\n", {}),
+    "raw.csv": (b'id,answer,score\na1,"Clean room. Rude staff, sadly!",2\na2,,3\na3,Great breakfast,5\n',
+                {"text_column": "answer", "id_column": "id"}),
+    "raw.tsv": (b"ticket\tbody\n7\tPrinter broken. Please help.\n8\tWorks\n", {"id_column": "ticket"}),
+    "raw.jsonl": (b'{"id": 12, "text": "Cold soup. Warm beer."}\n{"id": 13, "text": "ok"}\n', {"id_column": "id"}),
+    "raw.xlsx": (_xlsx_seed(), {"text_column": "answer", "id_column": "id"}),
+}
+
 # What a hostile or broken file holds more often than random bytes do.
 TOKENS = [b"\t", b'"', b"'", b"<", b">", b"&", b"&#0;", b"\r", b"\n", b"\r\n", b"\x00", b"\xff", b"\xc3",
           b"\xef\xbb\xbf", b",", b";", b":", b"-1", b"9" * 30, b"9" * 5000, b"1e999", b"NaN", b"[" * 3000,
@@ -57,7 +83,7 @@ TOKENS = [b"\t", b'"', b"'", b"<", b">", b"&", b"&#0;", b"\r", b"\n", b"\r\n", b
           b"\xff\xfe", b"\xfe\xff", b"conflict", b"NULL", "\u2028".encode()]
 
 # A FormatError without a line is about the whole file; every other one points at a line.
-WHOLE_FILE = ("file is empty", "no examples found")
+WHOLE_FILE = ("file is empty", "no examples found", "not a readable .xlsx workbook")
 
 
 NUMBERS = [b"0", b"-1", b"007", b"9" * 19, b"9" * 5000, b"1e999", b"4.5", b"NaN", b"true", b"null", b'"4"', b""]
@@ -160,6 +186,32 @@ def test_mutated_files_raise_only_format_errors(name: str) -> None:
             assert_only_format_errors(lambda: read_examples(path, lenient=lenient), path, data)
             assert_only_format_errors(lambda: list(iter_examples(path, lenient=lenient)), path, data)
         assert_only_format_errors(lambda: read_examples(path, require_labels=True), path, data)
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(RAW_SEEDS))
+def test_raw_seeds_are_valid(name: str) -> None:
+    path = _WORK / f"valid-{name}"
+    data, columns = RAW_SEEDS[name]
+    path.write_bytes(data)
+    assert read_raw(path, **columns).sentences and preview(path).rows
+
+
+@pytest.mark.parametrize("name", sorted(RAW_SEEDS))
+def test_mutated_raw_files_raise_only_format_errors(name: str) -> None:
+    path = _WORK / name
+    seed, columns = RAW_SEEDS[name]
+    lines = not name.endswith(".xlsx")  # a sheet's errors name its row, not a line of the zip
+
+    @_fuzz_settings()
+    @given(data=mutated(seed))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        for split in (True, False):
+            assert_only_format_errors(lambda: read_raw(path, split=split), path, data, lines)
+            assert_only_format_errors(lambda: read_raw(path, split=split, **columns), path, data, lines)
+        assert_only_format_errors(lambda: preview(path), path, data, lines)
 
     check()
 
