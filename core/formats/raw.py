@@ -293,8 +293,8 @@ def read_raw(path: PathLike, text_column: str | None = None, id_column: str | No
     """Every text of the file, split into sentences (``split``) or whole, with document and position."""
     docs, fmt, column, empty = read_documents(path, text_column, id_column)
     out: list[RawSentence] = []
-    for doc in docs:
-        spans = sentences.split(doc.text) if split else [(0, len(doc.text))]
+    all_spans = sentences.split_many([d.text for d in docs]) if split else [[(0, len(d.text))] for d in docs]
+    for doc, spans in zip(docs, all_spans):
         for position, (start, end) in enumerate(spans):
             text = doc.text[start:end] if split else doc.text
             out.append(RawSentence(text, doc.id, position, doc.line))

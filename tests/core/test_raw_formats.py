@@ -155,3 +155,12 @@ def test_the_shortcut_past_pysbd_never_changes_a_split(text: str) -> None:
     if not sentences.needs_segmenter(text):
         expected = [p.strip() for p in sentences._segmenter().segment(text) if p.strip()] if text.strip() else []
         assert [text[a:b] for a, b in sentences.split(text)] == expected
+
+
+def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch) -> None:
+    texts = ["Cold soup. Warm beer!", "Great view", "", "Dr. Smith came. He left.", "Wait... what? Fine."] * 3
+    serial = [sentences.split(t) for t in texts]
+    monkeypatch.setattr(sentences, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sentences, "_CHUNK", 4)
+    monkeypatch.setattr(sentences, "_workers", lambda: 2)
+    assert sentences.split_many(texts) == serial
