@@ -2,6 +2,7 @@
 
     polarity project init PROJECT.db | --db URL [--models-dir DIR]
     polarity project import PROJECT.db FILE [--format F] [--lenient] [--author NAME]
+                                            [--text-column C] [--id-column C] [--no-split]
     polarity project export PROJECT.db FILE [--format F] [--with-predictions] [--all-annotators]
     polarity project stats PROJECT.db [--json]
     polarity project train PROJECT.db [--engine two-phase|lora] [--dev FILE] [--json] [training options]
@@ -71,6 +72,12 @@ def add_project_commands(subparsers: Any) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", help="tsv, semeval14, semeval16, jsonl or csv (default: by extension)")
     p.add_argument("--lenient", action="store_true", help="skip rows whose term does not match its span")
+    raw = p.add_argument_group("raw text (.txt, .xlsx, or a CSV / TSV / JSONL without spans or terms)")
+    raw.add_argument("--text-column", metavar="NAME", help="the column holding the text (default: one named "
+                     "text, sentence, review, comment, ..., or the only one); implies raw text")
+    raw.add_argument("--id-column", metavar="NAME", help="a column kept as the document id (default: the line)")
+    raw.add_argument("--no-split", action="store_true", help="keep each text whole instead of splitting it "
+                     "into sentences")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -172,7 +179,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 @_store_errors
 def cmd_import(args: argparse.Namespace) -> int:
     with _open(args) as project:
-        report = project.import_file(args.file, args.format, lenient=args.lenient, author=args.author)
+        report = project.import_file(args.file, args.format, lenient=args.lenient, author=args.author,
+                                     text_column=args.text_column, id_column=args.id_column,
+                                     split=not args.no_split)
     if not args.json:
         for warning in report.warnings:
             print(f"polarity: warning: {warning}", file=sys.stderr)
@@ -181,6 +190,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_text(d: dict[str, Any]) -> str:
+    if d["documents"]:
+        empty = f"; {d['skipped_empty']} rows with an empty text skipped" if d["skipped_empty"] else ""
+        return (f"imported {d['documents']} texts ({d['format']}, raw): {d['sentences_added']} new sentences"
+                + empty)
     text = (f"imported {d['rows']} rows ({d['format']}): {d['sentences_added']} new sentences, "
             f"{d['terms_added']} new terms, {d['labels_added']} labels")
     skipped = [f"{d[k]} {name}" for k, name in (("skipped_conflict", "'conflict' rows"),

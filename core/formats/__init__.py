@@ -30,16 +30,19 @@ _SNIFF_BYTES = 64 * 1024  # enough to hold a first line or an XML root element
 _BY_EXTENSION = {".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 _Reader = Callable[[str, bytes, Collector], None]
-_Writer = Callable[[str, Sequence[TermExample], Sequence[Prediction | None] | None], str]
+Documents = Sequence[tuple[str, int] | None] | None  # (document id, position) per example
+_Writer = Callable[[str, Sequence[TermExample], Sequence[Prediction | None] | None, Documents], str]
 _READERS: dict[str, _Reader] = {
     "tsv": tsv.read, "jsonl": jsonl.read, "csv": csv_format.read,
     "semeval14": lambda p, d, r: xml_semeval.read(p, d, r, "semeval14"),
     "semeval16": lambda p, d, r: xml_semeval.read(p, d, r, "semeval16"),
 }
+# tsv and SemEval XML have no place for a document: their sentence id ("document:position" for
+# raw text) is what they keep of it.
 _WRITERS: dict[str, _Writer] = {
-    "tsv": tsv.write, "jsonl": jsonl.write, "csv": csv_format.write,
-    "semeval14": lambda p, e, pr: xml_semeval.write(p, e, pr, "semeval14"),
-    "semeval16": lambda p, e, pr: xml_semeval.write(p, e, pr, "semeval16"),
+    "tsv": lambda p, e, pr, d: tsv.write(p, e, pr), "jsonl": jsonl.write, "csv": csv_format.write,
+    "semeval14": lambda p, e, pr, d: xml_semeval.write(p, e, pr, "semeval14"),
+    "semeval16": lambda p, e, pr, d: xml_semeval.write(p, e, pr, "semeval16"),
 }
 
 
@@ -96,38 +99,44 @@ def _write_format(path: str, fmt: str | None) -> str:
 
 
 def read_examples(path: PathLike, fmt: str | None = None, *, lenient: bool = False,
-                  require_labels: bool = False) -> ReadResult:
+                  require_labels: bool = False, keep_bare: bool = False) -> ReadResult:
     """Read and validate every example of a file.
 
     ``lenient``: skip (and count in ``skipped_mismatch``) rows whose span does not fit the
     sentence or whose term text differs from it, instead of failing on the first one.
     ``require_labels``: an unlabeled row is an error (for training or evaluation data).
     ``conflict`` rows are always skipped and counted. A file without examples is an error.
+    ``keep_bare``: also return SemEval sentences that have no term (``ReadResult.bare``); a file
+    holding only those is then no error.
     """
     where = os.fspath(path)
     name = detect_format(where, fmt)
     data = read_bytes(where)
-    rows = Collector(where, lenient=lenient, require_labels=require_labels)
+    rows = Collector(where, lenient=lenient, require_labels=require_labels, keep_bare=keep_bare)
     if not strip_bom(data).strip():
         raise FormatError(where, None, "file is empty")
     _READERS[name](where, data, rows)
-    if not rows.examples:
+    if not rows.examples and not rows.bare:
         skipped = rows.skipped_conflict + rows.skipped_mismatch + rows.skipped_no_target
         raise FormatError(where, None, "no examples found" + (f" ({skipped} rows skipped)" if skipped else ""))
     return ReadResult(rows.examples, rows.skipped_conflict, rows.skipped_mismatch, name,
-                      rows.skipped_no_target)
+                      rows.skipped_no_target, tuple(rows.bare))
 
 
 def write_examples(path: PathLike, examples: Sequence[TermExample], fmt: str | None = None, *,
-                   predictions: Sequence[Prediction | None] | None = None) -> None:
+                   predictions: Sequence[Prediction | None] | None = None, documents: Documents = None) -> None:
     """Write ``examples`` (UTF-8) atomically: the file is complete or left as it was.
 
     ``predictions`` (one per example, None where there is none): jsonl adds ``prediction``
     and ``probabilities``, csv adds ``prediction, p_negative, p_neutral, p_positive``;
     tsv and SemEval XML have no place for them, so the predicted label is written as the
-    polarity (the seed's output convention). Format from ``fmt`` or the extension.
+    polarity (the seed's output convention). ``documents`` (one per example, None where the
+    sentence came from no raw document): jsonl and csv add ``document_id, document_position``,
+    so that sentences split from one text can be grouped back. Format from ``fmt`` or the extension.
     """
     where = os.fspath(path)
     name = _write_format(where, fmt)
     check_for_writing(where, examples, predictions)
-    atomic_write_text(where, _WRITERS[name](where, examples, predictions))
+    if documents is not None and len(documents) != len(examples):
+        raise ValueError(f"{len(documents)} documents for {len(examples)} examples")
+    atomic_write_text(where, _WRITERS[name](where, examples, predictions, documents))

@@ -12,6 +12,9 @@ from core.domain import Polarity, Prediction, TermExample, validate_span
 from core.formats.errors import FormatError
 
 CONFLICT = "conflict"
+# More digits than any sentence has characters; also keeps int() far below Python's 4300-digit
+# limit, past which it raises ValueError instead of giving a number.
+MAX_OFFSET_DIGITS = 12
 _CONFLICT_ROW = object()  # sentinel: a row labeled "conflict", to be skipped
 
 
@@ -64,6 +67,8 @@ def parse_offset(path: str, line: int | None, name: str, value: object) -> int:
     if isinstance(value, str):
         text = value.strip()
         if text.isascii() and text.isdigit():
+            if len(text) > MAX_OFFSET_DIGITS:
+                raise FormatError(path, line, f"{name} is too large ({len(text)} digits)")
             return int(text)
     raise FormatError(path, line, f"{name} must be a non-negative integer, got {value!r}")
 
@@ -75,11 +80,13 @@ class Collector:
     good row (label, span, term text) is decided here, once.
     """
 
-    def __init__(self, path: str, *, lenient: bool, require_labels: bool) -> None:
+    def __init__(self, path: str, *, lenient: bool, require_labels: bool, keep_bare: bool = False) -> None:
         self.path = path
         self.lenient = lenient
         self.require_labels = require_labels
+        self.keep_bare = keep_bare
         self.examples: list[TermExample] = []
+        self.bare: list[tuple[int, str | None, str]] = []  # sentences without terms (keep_bare)
         self.skipped_conflict = 0
         self.skipped_mismatch = 0
         self.skipped_no_target = 0

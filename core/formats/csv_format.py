@@ -36,7 +36,8 @@ def _open_reader(path: str, text: str) -> tuple[Any, dict[str, int], int]:
     """The reader past the header, the column map and the header's width."""
     first = text.split("\n", 1)[0]
     delimiter = next((d for d in _DELIMITERS if "text" in _header_map(first.split(d))), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Lines end at LF only (a lone CR is no line break), so line numbers agree with every reader.
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -95,12 +96,15 @@ def _add(path: str, line: int, record: list[str], columns: dict[str, int], rows:
              sentence_id if sentence_id and sentence_id.strip() else None)
 
 
-def write(path: str, examples: Sequence[TermExample],
-          predictions: Sequence[Prediction | None] | None) -> str:
+def write(path: str, examples: Sequence[TermExample], predictions: Sequence[Prediction | None] | None,
+          documents: Sequence[tuple[str, int] | None] | None = None) -> str:
     header = ["text", "start", "end", "term", "label", "category"]
     with_ids = any(ex.sentence_id is not None for ex in examples)
     if with_ids:
         header.append("id")
+    with_documents = documents is not None and any(d is not None for d in documents)
+    if with_documents:
+        header += ["document_id", "document_position"]
     if predictions is not None:
         header += ["prediction"] + [f"p_{name}" for name in LABEL_NAMES]
     buffer = io.StringIO()
@@ -111,6 +115,9 @@ def write(path: str, examples: Sequence[TermExample],
                              ex.polarity.value if ex.polarity is not None else "", ex.category]
         if with_ids:
             row.append(ex.sentence_id or "")
+        if with_documents:
+            document = documents[i]  # type: ignore[index]
+            row += list(document) if document is not None else ["", ""]
         if predictions is not None:
             pred = predictions[i]
             row += [pred.label.value, *pred.as_dict().values()] if pred is not None else [""] * 4

@@ -34,6 +34,8 @@ class ReadResult:
     ``skipped_conflict``: rows labeled ``conflict`` (not one of our three classes).
     ``skipped_mismatch``: rows whose span disagrees with the sentence (only with ``lenient``).
     ``skipped_no_target``: SemEval-2016 opinions without a term span (target ``NULL``).
+    ``bare``: (line, sentence id, text) of SemEval sentences without any term, read only when
+    asked (``keep_bare``): an import keeps them, training has no use for them.
     """
 
     examples: list[TermExample]
@@ -41,3 +43,4 @@ class ReadResult:
     skipped_mismatch: int
     format: str
     skipped_no_target: int = 0
+    bare: tuple[tuple[int, str | None, str], ...] = ()

@@ -27,6 +27,10 @@ def read_line(path: str, number: int, line: str, rows: Collector) -> None:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise FormatError(path, number, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise FormatError(path, number, f"malformed JSON: {exc}".split(";")[0]) from None
+    except RecursionError:  # thousands of nested [ or {
+        raise FormatError(path, number, "malformed JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise FormatError(path, number, f"expected a JSON object, got {type(obj).__name__}")
     _add(path, number, obj, rows)
@@ -65,8 +69,8 @@ def _add(path: str, number: int, obj: dict[str, Any], rows: Collector) -> None:
              _text_field(path, number, obj, "id"))
 
 
-def write(path: str, examples: Sequence[TermExample],
-          predictions: Sequence[Prediction | None] | None) -> str:
+def write(path: str, examples: Sequence[TermExample], predictions: Sequence[Prediction | None] | None,
+          documents: Sequence[tuple[str, int] | None] | None = None) -> str:
     out: list[str] = []
     for i, ex in enumerate(examples):
         obj: dict[str, Any] = {
@@ -76,6 +80,9 @@ def write(path: str, examples: Sequence[TermExample],
         }
         if ex.sentence_id is not None:
             obj["id"] = ex.sentence_id
+        document = documents[i] if documents is not None else None
+        if document is not None:
+            obj["document_id"], obj["document_position"] = document
         pred = predictions[i] if predictions is not None else None
         if pred is not None:
             obj["prediction"] = pred.label.value

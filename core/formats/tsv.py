@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from core.domain import Prediction, TermExample
-from core.formats._common import Collector, decode_text, split_lines
+from core.formats._common import Collector, decode_text, parse_offset, split_lines
 from core.formats.errors import FormatError
 
 COLUMNS = 5
@@ -40,7 +40,9 @@ def read_line(path: str, number: int, line: str, rows: Collector) -> None:
     match = _OFFSETS.fullmatch(offsets)
     if match is None:
         raise FormatError(path, number, f"bad offsets {offsets!r} (expected start:end, e.g. 4:9)")
-    rows.add(number, sentence, int(match[1]), int(match[2]), label, category, term)
+    start = parse_offset(path, number, "start", match[1])
+    end = parse_offset(path, number, "end", match[2])
+    rows.add(number, sentence, start, end, label, category, term)
 
 
 def write(path: str, examples: Sequence[TermExample],

@@ -8,6 +8,7 @@ point at the ``<aspectTerm>`` or ``<Opinion>`` that is wrong, not just at the fi
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,44 @@ DIALECTS = {"semeval14": SEMEVAL14, "semeval16": SEMEVAL16}
 
 # Characters XML 1.0 cannot hold at all, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# The declaration's encoding name, read from the bytes (it is ASCII in every encoding expat
+# reads without a BOM; with a UTF-16 BOM expat decodes the file itself).
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*(["'])([^"'>]*)\1""")
+# Names expat decodes itself (compared case-insensitively, as expat does); any other name is
+# handed to Python's codec, which must map each of the 256 byte values to one character
+# (pyexpat's own rule: it refuses multi-byte codecs).
+_NATIVE = {"UTF-8", "UTF-16", "UTF-16BE", "UTF-16LE", "ISO-8859-1", "US-ASCII"}
+
+
+def check_declared_encoding(path: str, data: bytes) -> None:
+    """An encoding named by the XML declaration that expat cannot use is a FormatError on line 1
+    (pyexpat would raise LookupError, ValueError or UnicodeError from deep inside the parser)."""
+    match = _DECLARED.match(strip_bom(data))
+    if match is None:
+        return
+    name = match[2].decode("ascii", errors="replace")
+    why = _encoding_problem(name)
+    if why is not None:
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        raise FormatError(path, 1, f"the XML declaration names the encoding {shown!r}, which {why}")
+
+
+def _encoding_problem(name: str) -> str | None:
+    if not name.strip() or name.upper() in _NATIVE:
+        return None  # expat decodes it, or reports the malformed declaration itself
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return "is not a known encoding"
+    if not getattr(info, "_is_text_encoding", True):
+        return "is not a text encoding"
+    try:
+        decoded = bytes(range(256)).decode(name, "replace")
+    except (UnicodeError, ValueError, TypeError, LookupError):
+        decoded = ""
+    return None if len(decoded) == 256 else "is not supported (only single-byte encodings, UTF-8 and UTF-16)"
 
 
 def looks_like_semeval16(head: bytes) -> bool:
@@ -87,7 +126,10 @@ class _Reader:
     def flush(self) -> None:
         """Validate and keep the terms of the sentence that just ended."""
         if not self.terms:
-            return  # a sentence without terms yields nothing, and counts as nothing
+            # Without terms a sentence is no example; an import keeps it, as raw text to label.
+            if self.rows.keep_bare and self.text is not None and self.text.strip():
+                self.rows.bare.append((self.sentence_line, self.sentence_id, self.text))
+            return
         if self.text is None:
             raise FormatError(self.path, self.sentence_line, "<sentence> has terms but no <text>")
         for line, attrs in self.terms:
@@ -112,12 +154,15 @@ class _Reader:
 def read(path: str, data: bytes, rows: Collector, fmt: str) -> None:
     if not strip_bom(data).strip():
         raise FormatError(path, None, "file is empty")
+    check_declared_encoding(path, data)
     reader = _Reader(path, rows, DIALECTS[fmt])
     try:
         reader.parser.Parse(data, True)  # bytes: expat honours the BOM and the declared encoding
     except expat.ExpatError as exc:
         raise FormatError(path, exc.lineno, f"malformed XML: {expat.ErrorString(exc.code)} "
                           f"(column {exc.offset + 1})") from None
+    except (LookupError, UnicodeError) as exc:  # a codec that passed the check, yet fails mid-file
+        raise FormatError(path, reader.parser.CurrentLineNumber, f"cannot decode the XML: {exc}") from None
 
 
 # -- writing ----------------------------------------------------------------------------

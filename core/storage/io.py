@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, select, update
 
 from core.domain import Polarity, Prediction, TermExample, validate_span
 from core.storage.base import StoreBase, stamp
 from core.storage.bulk import insert_rows
+from core.storage.documents import SentenceDocument
 from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
@@ -28,6 +29,22 @@ CHUNK = 500  # ids / texts per IN (...) lookup
 MAX_WARNINGS = 20
 
 FileKey = tuple[str, str, int, int, str]  # sentence text, external id, start, end, category
+
+
+class BareSentence(NamedTuple):
+    """A sentence to store without terms: raw text (with its document) or a SemEval sentence
+    that has no aspect term (document None)."""
+
+    text: str
+    external_id: str
+    document: tuple[str, int] | None = None  # (document id, position in it)
+
+
+def raw_sentences(sentences: Sequence[Any]) -> list[BareSentence]:
+    """``core.formats.raw.RawSentence`` -> BareSentence. The external id is ``document:position``
+    (SemEval-2016's ``rid:n``), so the same sentence twice in a document is two sentences and
+    importing the file again matches every one."""
+    return [BareSentence(s.text, f"{s.document_id}:{s.position}", (s.document_id, s.position)) for s in sentences]
 
 
 def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileKey, str | None], int, list[str]]:
@@ -63,20 +80,38 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 class ImportExportMixin(StoreBase):
 
-    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False,
-                    author: str | None = None) -> ImportReport:
-        """Import every example of a file in one transaction (all rows or none); ``author``: see
-        ``import_examples``."""
-        from core.formats import read_examples
+    def import_file(self, path: str | os.PathLike[str], fmt: str | None = None, lenient: bool = False, *,
+                    author: str | None = None, text_column: str | None = None, id_column: str | None = None,
+                    split: bool = True) -> ImportReport:
+        """Import every example of a file in one transaction (all rows or none).
 
-        result = read_examples(path, fmt, lenient=lenient)
-        report = self.import_examples(result.examples, source=Path(path).name, where=os.fspath(path), author=author)
+        ``author``: see ``import_examples``. Raw text (``.txt``, ``.xlsx``, a CSV / TSV / JSONL with no
+        spans or terms, or any of those with ``text_column``) is split into sentences (``split``) and
+        stored without terms, each with its document (``id_column``, else its line) and position.
+        SemEval sentences without terms are kept too.
+        """
+        from core.formats import read_examples
+        from core.formats.raw import is_raw, read_raw
+
+        where = os.fspath(path)
+        if fmt is None and is_raw(where, text_column):
+            raw = read_raw(where, text_column, id_column, split=split)
+            report = self.import_examples([], source=Path(where).name, where=where,
+                                          bare=raw_sentences(raw.sentences))
+            return replace(report, format=raw.format, rows=raw.documents, documents=raw.documents,
+                           skipped_empty=raw.skipped_empty)
+        result = read_examples(where, fmt, lenient=lenient, keep_bare=True)
+        bare = [BareSentence(text, sid or "") for _line, sid, text in result.bare]
+        report = self.import_examples(result.examples, source=Path(where).name, where=where, author=author,
+                                      bare=bare)
         return replace(report, skipped_conflict=result.skipped_conflict, skipped_mismatch=result.skipped_mismatch,
                        format=result.format)
 
     def import_examples(self, examples: Sequence[TermExample], source: str = "", *,
-                        where: str | None = None, author: str | None = None) -> ImportReport:
-        """Add examples (sentences, terms, labels as source "import", by ``self.author``) in one transaction.
+                        where: str | None = None, author: str | None = None,
+                        bare: Sequence[BareSentence] = ()) -> ImportReport:
+        """Add examples (sentences, terms, labels as source "import", by ``self.author``) and ``bare``
+        sentences without terms, in one transaction.
 
         ``author``: the file is that annotator's labels. Every labeled row is recorded as theirs,
         also where it equals the current label (their agreement is what team review measures),
@@ -93,6 +128,11 @@ class ImportExportMixin(StoreBase):
         keys: dict[tuple[str, str], int] = {}  # (text, external id) -> position in this file
         for ex in examples:
             keys.setdefault((ex.sentence, ex.sentence_id or ""), len(keys))
+        documents: dict[tuple[str, str], tuple[str, int]] = {}
+        for b in bare:
+            keys.setdefault((b.text, b.external_id), len(keys))
+            if b.document is not None:
+                documents.setdefault((b.text, b.external_id), b.document)
         rows, duplicates, warnings = _file_terms(examples, where)
         with self._write() as s:
             conn = s.connection()
@@ -106,6 +146,9 @@ class ImportExportMixin(StoreBase):
                     ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
                     index_new(ids)
                 sentence_ids.update(zip(new_sentences, ids))
+                insert_rows(conn, SentenceDocument.__table__,
+                            [{"sentence_id": sentence_ids[k], "document_id": documents[k][0],
+                              "document_position": documents[k][1]} for k in new_sentences if k in documents])
             old_ids = sorted(set(sentence_ids.values()) - {sentence_ids[k] for k in new_sentences})
             # (sentence id, start, end, category) -> [term id, current label, current source]
             terms = self._existing_terms(conn, old_ids)
@@ -190,19 +233,23 @@ class ImportExportMixin(StoreBase):
     def export_rows(self, with_predictions: bool = False) -> tuple[list[TermExample], list[Prediction | None] | None]:
         """What an export writes: labeled terms (all terms with predictions), in term order, each
         with its final label (the adjudicated one where there is one, else the current one)."""
-        _ids, examples, predictions = self._export_rows(with_predictions)
+        _ids, examples, predictions, _documents = self._export_rows(with_predictions)
         return examples, predictions
 
     def _export_rows(self, with_predictions: bool, annotated: bool = False
-                     ) -> tuple[list[int], list[TermExample], list[Prediction | None] | None]:
-        """(term ids, examples, predictions); ``annotated``: also terms only annotators' labels keep."""
+                     ) -> tuple[list[int], list[TermExample], list[Prediction | None] | None,
+                                list[tuple[str, int] | None]]:
+        """(term ids, examples, predictions, the raw document (id, position) of each one's sentence);
+        ``annotated``: also terms only annotators' labels keep."""
         from core.storage.review import annotator_rows, final_label
 
         with self._read() as s:
             final = final_label().label("final")
             query = (select(Term.id, Sentence.text, Sentence.external_id, Term.start, Term.end, Term.category,
                             final, Term.pred_label, Term.pred_p_negative, Term.pred_p_neutral,
-                            Term.pred_p_positive).join(Sentence, Sentence.id == Term.sentence_id).order_by(Term.id))
+                            Term.pred_p_positive, SentenceDocument.document_id, SentenceDocument.document_position)
+                     .join(Sentence, Sentence.id == Term.sentence_id)
+                     .outerjoin(SentenceDocument, SentenceDocument.sentence_id == Sentence.id).order_by(Term.id))
             if with_predictions:
                 if self._active_version_id(s) is None:
                     raise StoreError("no active model: train one (or activate one) before exporting predictions")
@@ -215,34 +262,37 @@ class ImportExportMixin(StoreBase):
             ids: list[int] = []
             examples: list[TermExample] = []
             predictions: list[Prediction | None] = []
+            documents: list[tuple[str, int] | None] = []
             for r in s.execute(query):
                 label = Polarity(r.final) if r.final is not None else None
                 ids.append(r.id)
                 examples.append(TermExample(r.text, r.start, r.end, label, r.category, r.external_id or None))
+                documents.append((r.document_id, r.document_position) if r.document_id is not None else None)
                 if r.pred_label is not None:
                     probs = (float(r.pred_p_negative), float(r.pred_p_neutral), float(r.pred_p_positive))
                     predictions.append(Prediction(Polarity(r.pred_label), probs))
                 else:
                     predictions.append(None)
-        return ids, examples, (predictions if with_predictions else None)
+        return ids, examples, (predictions if with_predictions else None), documents
 
     def export_file(self, path: str | os.PathLike[str], fmt: str | None = None, with_predictions: bool = False,
                     all_annotators: bool = False) -> int:
         """Write the final labels (or every term with the active model's predictions); return the row count.
 
+        Terms of sentences split from raw text carry their document id and position (jsonl, csv).
         ``all_annotators`` (JSONL and CSV): every annotator's own label of each term beside the final one."""
         from core.formats import write_examples
 
         if all_annotators:
             from core.storage.review_export import write_with_annotators
 
-            ids, examples, predictions = self._export_rows(with_predictions, annotated=True)
+            ids, examples, predictions, _documents = self._export_rows(with_predictions, annotated=True)
             _nothing_to_export(examples, with_predictions)
             write_with_annotators(path, fmt, examples, predictions, self._annotator_map(ids))
             return len(examples)
-        examples, predictions = self.export_rows(with_predictions)
+        _ids, examples, predictions, documents = self._export_rows(with_predictions)
         _nothing_to_export(examples, with_predictions)
-        write_examples(path, examples, fmt, predictions=predictions)
+        write_examples(path, examples, fmt, predictions=predictions, documents=documents)
         return len(examples)
 
     def _annotator_map(self, term_ids: list[int]) -> list[dict[str, str | None]]:

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from core.storage import documents as _documents  # noqa: F401  (registers its table for create_all)
 from core.storage.db import is_sqlite, sqlite_path, writer
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
 from core.storage.schema import Base, Label, ReviewBatch, Term, refresh_disputed
@@ -28,7 +29,7 @@ from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION = "polarity-studio"
 
 
@@ -98,11 +99,23 @@ def _rebuild_sqlite(conn: Connection, tables: list[Any], before_last: list[Any])
         conn.exec_driver_sql(f'DROP TABLE "{old_name}"')
 
 
+def _to4(conn: Connection) -> None:
+    """MigrationTo4: the document and position of sentences split from raw text (core/storage/documents.py).
+    The DDL exactly as ``create_all`` emits it, so a migrated file equals a new one."""
+    conn.execute(text('CREATE TABLE sentence_documents (\n\tsentence_id INTEGER NOT NULL, \n'
+                      '\tdocument_id VARCHAR(256) NOT NULL, \n\tdocument_position INTEGER NOT NULL, \n'
+                      '\tPRIMARY KEY (sentence_id), \n'
+                      '\tFOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE\n)'))
+    conn.execute(text("CREATE INDEX ix_sentence_documents_document ON sentence_documents "
+                      "(document_id, document_position)"))
+
+
 # Each step turns version N-1 into N; append, never edit a released one. E.g.
-#   Migration(4, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
+#   Migration(5, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
 MIGRATIONS: list[Migration] = [
     Migration(2, "index of edits by id, for polling what other annotators labeled", _to2),
     Migration(3, "team review: adjudication, accepted predictions in batches", _to3),
+    Migration(4, "document and position of sentences split from raw text", _to4),
 ]
 
 

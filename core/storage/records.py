@@ -152,6 +152,9 @@ class ImportReport:
     duplicates: int = 0
     conflicts_in_file: int = 0
     warnings: tuple[str, ...] = field(default=())
+    # Raw text: documents read (rows of the file with a text) and rows skipped for an empty text.
+    documents: int = 0
+    skipped_empty: int = 0
 
 
 @dataclass(frozen=True)

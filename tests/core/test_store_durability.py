@@ -192,3 +192,52 @@ def test_a_training_run_killed_midway_is_failed_on_next_open_and_the_old_model_s
         assert active.id == v1.id and [m.id for m in p.models()] == [v1.id]
         model = PolarityModel.load(active.folder, device="cpu")
         assert len(model.predict(small_examples[:3])) == 3
+    if not str(path).startswith("postgresql"):
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()
+
+
+IMPORTER = """
+    import sys, time
+    import core.storage.io as io
+    from core.storage import Project
+
+    real = io.insert_rows
+
+    def insert_rows(conn, table, rows, **kw):
+        ids = real(conn, table, rows, **kw)
+        if table.name == "labels":  # sentences and terms are in; the transaction is still open
+            print("inserted", len(rows), flush=True)
+            time.sleep(60)
+        return ids
+
+    io.insert_rows = insert_rows
+    with Project.open(sys.argv[1]) as p:
+        p.import_file(sys.argv[2])
+"""
+
+
+def test_a_kill_during_a_large_import_leaves_the_project_unchanged(tmp_path, store_url, backend):
+    make_project(store_url)
+    before = Project.open(store_url)
+    stats = before.stats()
+    before.close()
+    big = tmp_path / "big.tsv"
+    big.write_text("".join(f"positive\t\tterm\t{12 + len(str(i))}:{16 + len(str(i))}\tNew review {i} term.\n"
+                           for i in range(20000)), encoding="utf-8")
+    proc = child(IMPORTER, str(store_url), str(big))
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("inserted 20000"), proc.stderr.read()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    with Project.open(store_url) as p:
+        assert p.stats() == stats
+    if backend == "sqlite":
+        conn = sqlite3.connect(store_url)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()
+    with Project.open(store_url) as p:  # and the same file imports whole afterwards
+        assert p.import_file(big).terms_added == 20000

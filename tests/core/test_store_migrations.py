@@ -250,7 +250,18 @@ CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN INSERT INTO 
 CREATE TRIGGER sentences_fts_update AFTER UPDATE OF text ON sentences BEGIN INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO sentences_fts(rowid, text) VALUES (new.id, new.text); END;
 """
 
-SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL}
+# Version 4: the document and position of sentences split from raw text.
+V4_DDL = V3_DDL + """CREATE TABLE sentence_documents (
+	sentence_id INTEGER NOT NULL, 
+	document_id VARCHAR(256) NOT NULL, 
+	document_position INTEGER NOT NULL, 
+	PRIMARY KEY (sentence_id), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_sentence_documents_document ON sentence_documents (document_id, document_position);
+"""
+
+SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL, 4: V4_DDL}
 
 V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
 
@@ -305,7 +316,7 @@ def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_p
 
 @pytest.mark.parametrize("version", sorted(SAVED_DDL))
 def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
-    assert version <= 3  # versions 1 to 3 hold the same rows; a later one may need a make_vN_file
+    assert version <= 4  # versions 1 to 4 hold the same rows; a later one may need a make_vN_file
     path = tmp_path / "old.db"
     make_v1_file(path, version)
     with Project.open(path) as p:
@@ -400,8 +411,9 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path):
         Project.open(path)
 
 
-# A version 3 server database taken back to version 1 (PostgreSQL cannot run the SQLite DDL above).
+# A version 4 server database taken back to version 1 (PostgreSQL cannot run the SQLite DDL above).
 PG_BACK_TO_V1 = [
+    "DROP TABLE sentence_documents",
     "DROP INDEX ix_labels_edits", "DROP INDEX ix_labels_adjudication", "ALTER TABLE labels DROP COLUMN batch_id",
     "DROP TABLE review_batches", "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
     "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model'))",

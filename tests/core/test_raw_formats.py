@@ -1,0 +1,166 @@
+"""Raw text readers: every input shape, the column choice, bad rows, a missing column, an empty
+file, undecodable bytes; sentence splitting with pysbd; the preview an import dialog shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from core.formats import FormatError
+from core.formats import sentences
+from core.formats.raw import is_raw, preview, read_raw
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def xlsx(tmp_path: Path, rows: list[list[object]], name: str = "book.xlsx") -> Path:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def texts(result) -> list[tuple[str, str, int, int]]:
+    return [(s.text, s.document_id, s.position, s.line) for s in result.sentences]
+
+
+def test_txt_is_one_text_a_line_split_into_sentences(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.txt", "The soup was cold. The staff were lovely!\r\n\n  Nice view.  \n")
+    result = read_raw(path)
+    assert texts(result) == [("The soup was cold.", "1", 0, 1), ("The staff were lovely!", "1", 1, 1),
+                             ("Nice view.", "3", 0, 3)]
+    assert (result.documents, result.format) == (2, "txt")
+    assert [s.text for s in read_raw(path, split=False).sentences] == [
+        "The soup was cold. The staff were lovely!", "  Nice view.  "]
+
+
+def test_csv_with_a_chosen_text_column_and_an_id_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.csv", 'id,answer,score\nr1,"Loved it. Will return, maybe.",5\nr2,,3\n'
+                                    'r3,"He said ""fine"".",1\n')
+    result = read_raw(path, text_column="Answer", id_column="id")  # names match case-insensitively
+    assert texts(result) == [("Loved it.", "r1", 0, 2), ("Will return, maybe.", "r1", 1, 2),
+                             ('He said "fine".', "r3", 0, 4)]
+    assert result.skipped_empty == 1 and result.text_column == "answer"
+
+
+def test_tsv_with_header_semicolon_csv_and_a_default_text_column(tmp_path: Path) -> None:
+    tsv = write(tmp_path, "t.tsv", "ticket\tbody\n7\tPrinter is broken. Please help.\n")
+    assert texts(read_raw(tsv, id_column="ticket")) == [("Printer is broken.", "7", 0, 2),
+                                                        ("Please help.", "7", 1, 2)]
+    semi = write(tmp_path, "s.csv", "review;stars\nGreat pasta;5\n")
+    assert texts(read_raw(semi)) == [("Great pasta", "2", 0, 2)]
+
+
+def test_jsonl_and_xlsx(tmp_path: Path) -> None:
+    jsonl = write(tmp_path, "r.jsonl", '{"id": 12, "text": "Cold soup. Warm beer."}\n\n{"id": 13, "text": "ok"}\n')
+    assert texts(read_raw(jsonl, id_column="id")) == [("Cold soup.", "12", 0, 1), ("Warm beer.", "12", 1, 1),
+                                                      ("ok", "13", 0, 3)]
+    book = xlsx(tmp_path, [["Ticket", "Body"], [17, "Printer broken. Help!"], [18, None], [19.0, 42]])
+    assert texts(read_raw(book, text_column="body", id_column="Ticket")) == [
+        ("Printer broken.", "17", 0, 2), ("Help!", "17", 1, 2), ("42", "19", 0, 4)]
+
+
+@pytest.mark.parametrize(("name", "content", "kwargs", "line", "reason"), [
+    ("m.csv", "id,body,x\n1,hello\n", {"text_column": "body"}, 2, "expected 3 columns"),
+    ("m.csv", "id,body\n1,hello\n", {"text_column": "answer"}, 1, "no text column 'answer' (columns: id, body)"),
+    ("m.csv", "id,notes\n1,hello\n", {}, 1, "which column holds the text"),
+    ("m.csv", "id,text\n1,hello\n", {"id_column": "doc"}, 1, "no id column 'doc'"),
+    ("m.csv", "id,text\n1,hello\n1,again\n", {"id_column": "id"}, 3, "document id '1' is also on line 2"),
+    ("m.csv", "id,text\n,hello\n", {"id_column": "id"}, 2, "empty document id"),
+    ("m.csv", 'text\n"unclosed\n', {}, 2, "malformed CSV"),
+    ("m.jsonl", '{"text": "a"}\n{"text": oops}\n', {}, 2, "malformed JSON"),
+    ("m.jsonl", '{"text": "a"}\n[1]\n', {}, 2, "expected a JSON object"),
+    ("m.jsonl", '{"text": {"a": 1}}\n', {}, 1, "must be a string or a number"),
+    ("m.jsonl", "[" * 100000 + "\n", {}, 1, "nested too deeply"),
+    ("m.txt", b"fine\nbad \xff byte\n", {}, 2, "not valid UTF-8"),
+    ("m.txt", "", {}, None, "file is empty"),
+    ("m.txt", "\n  \n", {}, None, "file is empty"),
+    ("m.csv", "id,text\n1,\n", {}, None, "no examples found: no text (1 empty rows)"),
+    ("m.xlsx", b"PK\x03\x04 not a zip", {}, None, "not a readable .xlsx workbook"),
+    ("m.doc", "text", {}, None, "cannot read raw text from '.doc'"),
+])
+def test_bad_input_names_file_line_and_reason(tmp_path: Path, name: str, content: str | bytes, kwargs: dict,
+                                              line: int | None, reason: str) -> None:
+    path = write(tmp_path, name, content)
+    with pytest.raises(FormatError) as info:
+        read_raw(path, **kwargs)
+    assert (info.value.path, info.value.line) == (str(path), line) and reason in info.value.reason, str(info.value)
+
+
+def test_missing_file_and_empty_sheet(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match="does not exist"):
+        read_raw(tmp_path / "none.txt")
+    with pytest.raises(FormatError, match="file is empty"):
+        read_raw(xlsx(tmp_path, []))
+
+
+@pytest.mark.parametrize("text", [
+    "The food was great. But the staff were rude! Would I go back? No.",
+    "Dr. Smith recommended it, e.g. the soup. It was fine.",
+    "Price: high; value: low", "Great food", "Great food!!!", "Wait... what?", "One\nTwo", "(see above) ok",
+    "  padded sentence.  ", "Ends with a quote.\"", "3.5 stars for the 2.0 version",
+])
+def test_split_spans_point_into_the_text_and_agree_with_pysbd(text: str) -> None:
+    spans = sentences.split(text)
+    pieces = [text[a:b] for a, b in spans]
+    assert all(p == p.strip() and p for p in pieces)
+    expected = [p.strip() for p in sentences._segmenter().segment(text) if p.strip()]
+    assert pieces == expected  # the shortcut past pysbd changes nothing
+
+
+def test_split_of_a_long_ticket_and_of_blank_text() -> None:
+    ticket = "Hi team. My laptop won't boot since the update! I tried safe mode. Nothing works. Thanks, Ana"
+    assert len(sentences.split(ticket)) == 5
+    assert sentences.split("   ") == [] and sentences.split("") == []
+    assert not sentences.needs_segmenter("A single review without a stop") and sentences.needs_segmenter("A. B")
+
+
+def test_is_raw_tells_raw_text_from_labeled_files(tmp_path: Path) -> None:
+    assert is_raw(write(tmp_path, "a.txt", "x\n")) and is_raw(write(tmp_path, "a.xlsx", b""))
+    assert is_raw(write(tmp_path, "b.csv", "id,answer\n1,x\n"))
+    assert not is_raw(write(tmp_path, "c.csv", "text,term,label\nNice soup,soup,positive\n"))
+    assert not is_raw(write(tmp_path, "d.csv", "positive\tFOOD\tsoup\t5:9\tNice soup\n"))  # the seed format
+    assert is_raw(write(tmp_path, "e.tsv", "id\tbody\n1\tx\n"))
+    assert not is_raw(write(tmp_path, "f.tsv", "positive\tFOOD\tsoup\t5:9\tNice soup\n"))
+    assert is_raw(write(tmp_path, "g.jsonl", '{"text": "x"}\n'))
+    assert not is_raw(write(tmp_path, "h.jsonl", '{"text": "x y", "term": "y"}\n'))
+    assert is_raw(tmp_path / "c.csv", text_column="text")  # a chosen column means raw text
+    assert not is_raw(write(tmp_path, "i.xml", "<sentences/>"))
+
+
+def test_preview_gives_columns_first_rows_and_the_columns_it_would_pick(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "ID,Comment,Stars\n" + "".join(f"{i},Text {i}.,{i % 5}\n" for i in range(50)))
+    p = preview(path, n=3)
+    assert (p.format, p.columns, p.text_column, p.id_column) == ("csv", ["ID", "Comment", "Stars"], "Comment", "ID")
+    assert p.rows == [["0", "Text 0.", "0"], ["1", "Text 1.", "1"], ["2", "Text 2.", "2"]]
+    unknown = preview(write(tmp_path, "q.csv", "a,b\n1,2\n"))
+    assert unknown.text_column is None and unknown.notes == ["choose the text column"]
+    book = preview(xlsx(tmp_path, [["Body"], ["Hello there."]]))
+    assert (book.columns, book.rows, book.text_column) == (["Body"], [["Hello there."]], "Body")
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.text(alphabet=st.sampled_from(list("ab A.!?,;:)(\"'\n\t…-19")), max_size=40))
+def test_the_shortcut_past_pysbd_never_changes_a_split(text: str) -> None:
+    if not sentences.needs_segmenter(text):
+        expected = [p.strip() for p in sentences._segmenter().segment(text) if p.strip()] if text.strip() else []
+        assert [text[a:b] for a, b in sentences.split(text)] == expected
+
+
+def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch) -> None:
+    texts = ["Cold soup. Warm beer!", "Great view", "", "Dr. Smith came. He left.", "Wait... what? Fine."] * 3
+    serial = [sentences.split(t) for t in texts]
+    monkeypatch.setattr(sentences, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sentences, "_CHUNK", 4)
+    monkeypatch.setattr(sentences, "_workers", lambda: 2)
+    assert sentences.split_many(texts) == serial
