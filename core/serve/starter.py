@@ -1,0 +1,83 @@
+"""The starter model's ONNX export, built on first use into the user's cache.
+
+The starter in ``resources/`` ships only its adapter and head (a few MB): a 90 MB export is never
+committed. The export is built once (this needs torch) into ``<cache>/exports/starter-<hash>``,
+where the hash covers the shipped model.json, adapter, head and tokenizer, so a new starter gets
+a new export and a stale one is never used. ``make starter-export`` builds it ahead of time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from core.serve.info import ModelLoadError, weights_hash
+
+SERVING_JSON = "serving.json"
+
+
+def cache_root() -> Path:
+    """$POLARITY_CACHE_DIR, else $XDG_CACHE_HOME/polarity-studio, else ~/.cache/polarity-studio."""
+    explicit = os.environ.get("POLARITY_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "polarity-studio"
+
+
+def is_starter(folder: Path) -> bool:
+    from core.paths import starter_model_dir
+
+    try:
+        return folder.resolve() == starter_model_dir().resolve()
+    except OSError:
+        return False
+
+
+def cached_export(folder: Path) -> tuple[Path, dict[str, Any] | None]:
+    """(the cache folder for this starter, its serving entry if a matching export is there)."""
+    source = weights_hash(folder)
+    target = cache_root() / "exports" / f"starter-{source.split(':', 1)[1][:16]}"
+    path = target / SERVING_JSON
+    if not path.is_file():
+        return target, None
+    try:
+        serving = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return target, None
+    # The name holds a prefix of the hash; the full hash of the shipped files must match too.
+    return target, serving if serving.get("source_hash") == source else None
+
+
+def build_export(folder: Path) -> tuple[Path, dict[str, Any]]:
+    """Build the export into a temporary folder beside the target, fsync, rename (atomic)."""
+    from core.ml.model import PolarityModel, _fsync_dir, _fsync_tree
+    from core.ml.onnx_export import write_export
+
+    target, serving = cached_export(folder)
+    if serving is not None:
+        return target, serving
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        model = PolarityModel.load(folder, device="cpu", precision="float32")
+        serving = write_export(model.net, tmp, folder, model.info)
+        if serving.get("runtime") != "onnx":
+            raise ModelLoadError(f"{folder}: cannot export the starter model ({serving.get('export_error')})")
+        serving["source_hash"] = weights_hash(folder)
+        (tmp / SERVING_JSON).write_text(json.dumps(serving, indent=2, sort_keys=True), encoding="utf-8")
+        _fsync_tree(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process finished first: its export is the same
+            if not (target / SERVING_JSON).is_file():
+                raise
+        _fsync_dir(target.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target, serving
