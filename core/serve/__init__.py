@@ -39,7 +39,7 @@ def load_predictor(folder: str | Path, runtime: str = "auto", device: str = "aut
     if runtime == "torch" or (runtime == "auto" and (device == "cuda" or precision == "bfloat16")):
         return _torch(folder, device, precision)
     try:
-        return _onnx(folder, info, precision, runtime == "onnx", threads)
+        return _onnx(folder, info, precision, runtime == "onnx", threads, warn)
     except ModelLoadError as exc:
         if runtime == "onnx":
             raise
@@ -52,7 +52,8 @@ def load_predictor(folder: str | Path, runtime: str = "auto", device: str = "aut
 _NO_EXPORT = "no export"
 
 
-def resolve_export(folder: Path, info: dict[str, Any], build: bool = True) -> tuple[Path, dict[str, Any] | None]:
+def resolve_export(folder: Path, info: dict[str, Any], build: bool = True,
+                   notify: Callable[[str], None] | None = None) -> tuple[Path, dict[str, Any] | None]:
     """Where ``folder``'s ONNX files are and its serving entry (None: it has no export)."""
     serving = serving_of(info)
     if serving is not None:
@@ -63,16 +64,19 @@ def resolve_export(folder: Path, info: dict[str, Any], build: bool = True) -> tu
         return folder, None
     where, serving = cached_export(folder)
     if serving is None and build:
+        if notify:
+            notify(f"building the starter model's ONNX export into {where.parent} (once; it takes a while)")
         where, serving = build_export(folder)  # first use: needs torch, once
     return where, serving
 
 
-def _onnx(folder: Path, info: dict[str, Any], precision: str, wanted: bool, threads: int) -> Any:
+def _onnx(folder: Path, info: dict[str, Any], precision: str, wanted: bool, threads: int,
+          notify: Callable[[str], None]) -> Any:
     from core.serve.onnx_predictor import OnnxPredictor
 
     if precision == "bfloat16":
         raise ModelLoadError(f"{folder}: bfloat16 is a torch precision; use --runtime torch or --precision int8|float32")
-    where, serving = resolve_export(folder, info)
+    where, serving = resolve_export(folder, info, notify=notify)
     if serving is None:
         if wanted:
             raise ModelLoadError(f"{folder}: has no ONNX export (add one: polarity models export {folder}; "

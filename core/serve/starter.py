@@ -38,25 +38,47 @@ def is_starter(folder: Path) -> bool:
         return False
 
 
+def bundled_export_dir() -> Path:
+    """A prebuilt export a frozen build may ship beside the starter (a copy of a cache folder)."""
+    from core.paths import resources_dir
+
+    return resources_dir() / "starter_export"
+
+
 def cached_export(folder: Path) -> tuple[Path, dict[str, Any] | None]:
-    """(the cache folder for this starter, its serving entry if a matching export is there)."""
+    """(where this starter's export is or is to be built, its serving entry if a matching one is there).
+
+    A prebuilt export shipped in resources/starter_export is taken first, then the user cache;
+    either only if it was built from exactly these shipped files.
+    """
     source = weights_hash(folder)
     target = cache_root() / "exports" / f"starter-{source.split(':', 1)[1][:16]}"
-    path = target / SERVING_JSON
+    for where in (bundled_export_dir(), target):
+        serving = _matching(where, source)
+        if serving is not None:
+            return where, serving
+    return target, None
+
+
+def _matching(where: Path, source: str) -> dict[str, Any] | None:
+    path = where / SERVING_JSON
     if not path.is_file():
-        return target, None
+        return None
     try:
         serving = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return target, None
-    # The name holds a prefix of the hash; the full hash of the shipped files must match too.
-    return target, serving if serving.get("source_hash") == source else None
+        return None
+    # A cache folder's name holds a prefix of the hash; the full hash must match too.
+    return serving if isinstance(serving, dict) and serving.get("source_hash") == source else None
 
 
 def build_export(folder: Path) -> tuple[Path, dict[str, Any]]:
     """Build the export into a temporary folder beside the target, fsync, rename (atomic)."""
-    from core.ml.model import PolarityModel, _fsync_dir, _fsync_tree
-    from core.ml.onnx_export import write_export
+    try:
+        from core.ml.model import PolarityModel, _fsync_dir, _fsync_tree
+        from core.ml.onnx_export import write_export
+    except ImportError as exc:  # a build without torch must ship resources/starter_export instead
+        raise ModelLoadError(f"{folder}: its ONNX export is not built, and building it needs torch ({exc})") from exc
 
     target, serving = cached_export(folder)
     if serving is not None:
