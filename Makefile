@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter package package-test clean
+.PHONY: install demo test app screenshot benchmarks starter starter-export package package-test clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) starter-export
 	$(BIN)/polarity predict --sentence "The pasta was cold but the staff were lovely" --term staff
 	$(BIN)/polarity predict --sentence "The pasta was cold but the staff were lovely" --term pasta
 
@@ -36,6 +36,12 @@ screenshot: $(STAMP)
 
 starter: $(STAMP)
 	$(BIN)/python benchmarks/build_starter.py
+
+# The starter model's ONNX export (~90 MB, never committed), built into the user cache
+# ($$POLARITY_CACHE_DIR, else ~/.cache/polarity-studio) so the first prediction needs no torch.
+# Without this step it is built on first use.
+starter-export: $(STAMP)
+	$(BIN)/polarity models export resources/starter_model
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

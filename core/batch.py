@@ -44,15 +44,16 @@ def chunks(items: Iterable[TermExample], size: int) -> Iterator[list[TermExample
 
 
 def predict_file(model: Any, input_path: str, output_path: str, *, fmt: str | None = None, batch_size: int = 32,
-                 on_progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-    """Stream ``input_path`` through the model into JSONL at ``output_path``, in constant memory."""
+                 on_progress: Callable[[int, int, str], None] | None = None, lenient: bool = False) -> dict[str, Any]:
+    """Stream ``input_path`` through the model (a PolarityModel or a core.serve predictor) into JSONL
+    at ``output_path``, in constant memory. ``lenient`` skips rows whose term does not match its span."""
     from core.formats import detect_format
     from core.formats.stream import count_lines, iter_examples
 
     name = detect_format(input_path, fmt)
     total = count_lines(input_path) if name in ("tsv", "jsonl") else None
-    return predict_stream(model, iter_examples(input_path, name), total, output_path, batch_size=batch_size,
-                          on_progress=on_progress)
+    return predict_stream(model, iter_examples(input_path, name, lenient=lenient), total, output_path,
+                          batch_size=batch_size, on_progress=on_progress)
 
 
 def predict_stream(model: Any, examples: Iterable[TermExample], total: int | None, output_path: str, *,

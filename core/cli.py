@@ -18,7 +18,16 @@ from core.cli_common import (UserError, add_train_options, config_from_args, emi
                              user_error_types)
 
 EXIT_USER_ERROR = 2
-PRECISION_HELP = "inference precision; auto = bfloat16 on CUDA and on CPUs with AMX, else float32"
+PRECISION_HELP = ("inference precision; auto = what model.json says for onnx, and for torch bfloat16 on CUDA "
+                  "and on CPUs with AMX, else float32; int8 is onnx only, bfloat16 torch only")
+RUNTIME_HELP = ("onnx (onnxruntime, no torch) or torch; default: onnx where the model folder has an export, "
+                "else torch")
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")
+
+
+def add_runtime_option(p: argparse.ArgumentParser) -> None:
+    """--runtime of predict, evaluate and project predict (None = auto)."""
+    p.add_argument("--runtime", choices=("onnx", "torch"), default=None, help=RUNTIME_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format")
     p.add_argument("--lenient", action="store_true")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--precision", default="float32", choices=("auto", "float32", "bfloat16"),
+    p.add_argument("--precision", default="float32", choices=PRECISIONS,
                    help=PRECISION_HELP + " (default float32: scores match those reported by training)")
+    add_runtime_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -56,11 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", metavar="FILE", help="any supported format; labels are not needed")
     p.add_argument("--output", metavar="FILE", help="JSONL with the label and probabilities per term")
     p.add_argument("--format", help="input format (default: by extension)")
+    p.add_argument("--lenient", action="store_true", help="--input: skip rows whose term text does not match its span")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"), help=PRECISION_HELP)
+    p.add_argument("--precision", default="auto", choices=PRECISIONS, help=PRECISION_HELP)
+    add_runtime_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("models", help="model folders: add the ONNX export to one")
+    models = p.add_subparsers(dest="models_command", required=True)
+    p = models.add_parser("export", help="write the ONNX export (float32 and int8) into a model folder")
+    p.add_argument("folder", metavar="DIR", help="a saved model folder (the starter's export goes to the user cache)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models_export)
 
     try:
         from core.cli_project import add_project_commands
@@ -132,7 +151,7 @@ def _read_labeled(path: str, fmt: str | None, lenient: bool) -> list[Any]:
 # -- evaluate -------------------------------------------------------------------------------
 def cmd_evaluate(args: argparse.Namespace) -> int:
     examples = _read_labeled(args.data, args.format, args.lenient)
-    model = _load_model(args.model, args.device, args.precision)
+    model = _load_model(args.model, args.device, args.precision, args.runtime)
     started = time.perf_counter()
     with progress_bar(True, "term") as on_progress:
         preds = model.predict(examples, on_progress=on_progress)
@@ -174,7 +193,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     problem = validate_span(args.sentence, start, end)
     if problem:
         raise UserError(problem)
-    pred = _load_model(args.model, args.device, args.precision).predict_one(args.sentence, start, end)
+    pred = _load_model(args.model, args.device, args.precision, args.runtime).predict_one(args.sentence, start, end)
     data = {"term": args.sentence[start:end], "start": start, "end": end, "label": pred.label.value,
             "confidence": round(pred.confidence, 4), "probabilities": pred.as_dict()}
     emit(data, args.json, lambda d: f"{d['term']!r}: {d['label']} ({d['confidence']:.0%})  " +
@@ -185,25 +204,50 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def _predict_file(args: argparse.Namespace) -> int:
     from core.batch import predict_file
 
-    model = _load_model(args.model, args.device, args.precision)
+    model = _load_model(args.model, args.device, args.precision, args.runtime)
     with progress_bar(True, "term") as on_progress:
         report = predict_file(model, args.input, args.output, fmt=args.format, batch_size=args.batch_size,
-                              on_progress=on_progress)
+                              on_progress=on_progress, lenient=args.lenient)
+    report["runtime"] = model.runtime
     emit(report, args.json, lambda d: f"Wrote {d['terms']} predictions to {d['output']} "
                                       f"({d['terms_per_second']:.0f} terms/s)")
     return 0
 
 
-def _load_model(folder: str | None, device: str, precision: str = "auto") -> Any:
-    from core.ml.model import PolarityModel
+def _load_model(folder: str | None, device: str, precision: str = "auto", runtime: str | None = None) -> Any:
+    """The predictor for ``folder`` (default: the starter): onnx where it has an export, else torch."""
     from core.paths import starter_model_dir
+    from core.serve import load_predictor
 
     if folder is None:
         starter = starter_model_dir()
         if not starter.is_dir():
             raise UserError(f"no --model given and no starter model at {starter}")
         folder = str(starter)
-    return PolarityModel.load(folder, device=device, precision=precision)
+    if runtime == "onnx" and device == "cuda":
+        raise UserError("the onnx runtime predicts on the CPU; use --runtime torch with --device cuda")
+    return load_predictor(folder, runtime=runtime or "auto", device=device, precision=precision)
+
+
+# -- models export ----------------------------------------------------------------------------
+def cmd_models_export(args: argparse.Namespace) -> int:
+    from core.ml.model import add_export
+    from core.serve.info import read_info
+
+    read_info(Path(args.folder))  # a missing or foreign folder fails here, before torch loads
+    serving = add_export(args.folder)
+    data = {"folder": args.folder, **serving}
+    if serving.get("runtime") != "onnx":
+        raise UserError(f"{args.folder}: cannot export this model ({serving.get('export_error')})")
+    emit(data, args.json, _export_text)
+    return 0
+
+
+def _export_text(d: dict[str, Any]) -> str:
+    text = f"{d['folder']}: ONNX export written; serves with onnx, {d['precision']}"
+    if "int8_agreement" in d:
+        text += f" (int8 agrees with float32 on {d['int8_agreement']:.1%} of {d['int8_checked_on']} demo terms)"
+    return text
 
 
 if __name__ == "__main__":

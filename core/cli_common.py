@@ -19,12 +19,9 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     from core.ml.base_models import BaseModelError
 
     types: list[type[BaseException]] = [UserError, FormatError, BaseModelError, FileNotFoundError, FileExistsError]
-    try:
-        from core.ml.model import ModelLoadError
+    from core.serve.info import ModelLoadError  # torch-free: an error needs no torch import
 
-        types.append(ModelLoadError)
-    except ImportError:  # torch missing: the ML commands will say so themselves
-        pass
+    types.append(ModelLoadError)
     try:
         from core.storage.errors import StoreError
 

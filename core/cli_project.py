@@ -106,6 +106,8 @@ def add_project_commands(subparsers: Any) -> None:
     p = _parser(sub, "predict", "store the active model's predictions for unlabeled terms")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--runtime", choices=("onnx", "torch"), default=None,
+                   help="onnx (no torch) or torch; default: onnx where the model folder has an export, else torch")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
 
@@ -267,7 +269,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     _open(args).close()
     with progress_bar(not args.json, unit="term") as on_progress:
         n = predict_project(project_location(args), batch_size=args.batch_size, device=args.device,
-                            on_progress=on_progress, models_dir=args.models_dir)
+                            on_progress=on_progress, models_dir=args.models_dir, runtime=args.runtime or "auto")
     emit({"predicted": n}, args.json, lambda d: f"stored predictions for {d['predicted']} unlabeled terms")
     return 0
 

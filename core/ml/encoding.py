@@ -128,13 +128,17 @@ class TermEncoder:
 
     # -- batching --------------------------------------------------------------------------
     def collate(self, batch: Sequence[Encoded]) -> dict[str, Any]:
-        """Pad a batch to its own longest item (dynamic padding)."""
+        """Pad a batch to its own longest item (dynamic padding), as torch tensors."""
         import torch
 
+        return {k: torch.tensor(rows, dtype=torch.long) for k, rows in self.padded(batch).items()}
+
+    def padded(self, batch: Sequence[Encoded]) -> dict[str, list[list[int]]]:
+        """The padded rows of a batch: the one padding rule of the torch and the ONNX paths."""
         width = max(len(e.input_ids) for e in batch)
 
-        def pad(rows: list[list[int]], value: int) -> Any:
-            return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)
+        def pad(rows: list[list[int]], value: int) -> list[list[int]]:
+            return [r + [value] * (width - len(r)) for r in rows]
 
         return {
             "input_ids": pad([e.input_ids for e in batch], self.pad_id),

@@ -21,16 +21,13 @@ from core.domain import LABEL_NAMES, LABELS, Prediction, TermExample
 from core.ml.device import inference_autocast
 from core.ml.encoding import TermEncoder, length_buckets
 from core.ml.network import PolarityNet, load_encoder, load_tokenizer
-
-FORMAT_VERSION = 1
-MODEL_JSON = "model.json"
-
-
-class ModelLoadError(Exception):
-    """A model folder is missing, incomplete or corrupt; the message names the folder and why."""
+# model.json is read without torch by the serving path too; these names stay importable from here.
+from core.serve.info import FORMAT_VERSION, MODEL_JSON, ModelLoadError, read_info  # noqa: F401
 
 
 class PolarityModel:
+    runtime = "torch"  # core.serve's OnnxPredictor says "onnx"; both offer the same prediction calls
+
     def __init__(self, net: PolarityNet, encoder: TermEncoder, info: dict[str, Any], device: str = "cpu",
                  adapter_state: dict[str, torch.Tensor] | None = None, precision: str = "float32"):
         self.net = net.eval()
@@ -68,6 +65,10 @@ class PolarityModel:
     def predict_one(self, sentence: str, start: int, end: int) -> Prediction:
         return to_prediction(self.predict_proba([(sentence, start, end)])[0])
 
+    def predict_many(self, items: Sequence[tuple[str, int, int]], batch_size: int = 32,
+                     on_progress: Callable[[int, int, str], None] | None = None) -> list[Prediction]:
+        return [to_prediction(p) for p in self.predict_proba(items, batch_size, on_progress)]
+
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         """Write to a temporary sibling folder, fsync, then rename: a crash leaves no half model."""
@@ -96,6 +97,10 @@ class PolarityModel:
             save_file(_cpu(self._adapter_state or {}), str(tmp / "adapter.safetensors"))
         else:
             self.net.encoder.save_pretrained(tmp / "encoder", safe_serialization=True)
+        from core.ml.onnx_export import write_export
+
+        # The whole network (LoRA: adapter merged) as ONNX, so core.serve predicts without torch.
+        self.info["serving"] = write_export(self.net, tmp, tmp, self.info)
         (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
@@ -126,29 +131,40 @@ class PolarityModel:
         return cls(net.to(device), encoder, info, device, adapter, precision)
 
 
+def add_export(folder: str | Path) -> dict[str, Any]:
+    """Add the ONNX export to an existing (older) folder; returns its ``serving`` entry.
+
+    The files are written to a temporary subfolder, moved in, and model.json is replaced last
+    (atomically): until then the folder reads as before, served by torch.
+    """
+    from core.ml.onnx_export import write_export
+    from core.serve.starter import build_export, is_starter
+
+    folder = Path(folder)
+    if is_starter(folder):  # the shipped folder stays as shipped: its export lives in the user cache
+        return build_export(folder)[1]
+    model = PolarityModel.load(folder, device="cpu", precision="float32")
+    tmp = folder / f".export.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        serving = write_export(model.net, tmp, folder, model.info)
+        _fsync_tree(tmp)
+        for path in tmp.iterdir():
+            os.replace(path, folder / path.name)
+        info = dict(model.info, serving=serving)
+        new_json = tmp / MODEL_JSON
+        new_json.write_text(json.dumps(info, indent=2, sort_keys=True), encoding="utf-8")
+        _fsync_tree(tmp)
+        os.replace(new_json, folder / MODEL_JSON)
+        _fsync_dir(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return serving
+
+
 def to_prediction(probs: Sequence[float]) -> Prediction:
     best = max(range(len(LABELS)), key=lambda i: probs[i])
     return Prediction(LABELS[best], (float(probs[0]), float(probs[1]), float(probs[2])))
-
-
-def read_info(folder: Path) -> dict[str, Any]:
-    if not folder.is_dir():
-        raise ModelLoadError(f"{folder}: no such model folder")
-    path = folder / MODEL_JSON
-    if not path.is_file():
-        raise ModelLoadError(f"{folder}: not a Polarity Studio model (no {MODEL_JSON})")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{path}: corrupt model description ({exc})") from exc
-    missing = [k for k in ("kind", "labels", "encoding", "config") if k not in info]
-    if missing:
-        raise ModelLoadError(f"{path}: incomplete model description (missing {', '.join(missing)})")
-    if list(info["labels"]) != list(LABEL_NAMES):
-        raise ModelLoadError(f"{path}: label order {info['labels']} differs from {list(LABEL_NAMES)}")
-    if int(info.get("format_version", 1)) > FORMAT_VERSION:
-        raise ModelLoadError(f"{path}: made by a newer Polarity Studio (format {info['format_version']})")
-    return info
 
 
 def _load_lora_encoder(folder: Path, info: dict[str, Any], vocab_size: int) -> tuple[Any, dict[str, torch.Tensor]]:

@@ -141,18 +141,19 @@ def _discard(store: Project, folder: Path | None) -> None:
 
 def predict_project(project: str | Path, *, batch_size: int = 32, device: str = "auto",
                     on_progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
-                    models_dir: str | Path | None = None) -> int:
+                    models_dir: str | Path | None = None, runtime: str = "auto") -> int:
     """Store the active model's prediction for every unlabeled term; return how many were stored.
 
     Each chunk is its own transaction, so a stop (or crash) keeps what was already predicted.
+    ``runtime``: auto (onnx where the model folder has an export, else torch), onnx or torch.
     """
-    from core.ml.model import PolarityModel
+    from core.serve import load_predictor
 
     with Project.open(project, models_dir=models_dir) as store:
         version = store.active_model()
         if version is None:
             raise StoreError("no active model: train one first (polarity project train)")
-        model = PolarityModel.load(version.folder, device=device)
+        model = load_predictor(version.folder, runtime=runtime, device=device)
         items = store.unlabeled_terms()
         done = 0
         for start in range(0, len(items), PREDICT_CHUNK):

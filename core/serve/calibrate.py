@@ -1,0 +1,25 @@
+"""Logits -> probabilities for the ONNX path, with the model's temperature (numpy only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def temperature_of(info: dict[str, Any]) -> float:
+    """The calibration temperature in model.json (1.0 where the model has none)."""
+    try:
+        value = float(info.get("temperature", 1.0) or 1.0)
+    except (TypeError, ValueError):
+        return 1.0
+    return value if value > 0 else 1.0
+
+
+def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of ``logits / temperature``, row by row. The one place the serving path turns
+    logits into probabilities: point it at core.ml.calibration's numpy helper once that exists."""
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)

@@ -1,0 +1,105 @@
+"""The starter model's ONNX export, built on first use into the user's cache.
+
+The starter in ``resources/`` ships only its adapter and head (a few MB): a 90 MB export is never
+committed. The export is built once (this needs torch) into ``<cache>/exports/starter-<hash>``,
+where the hash covers the shipped model.json, adapter, head and tokenizer, so a new starter gets
+a new export and a stale one is never used. ``make starter-export`` builds it ahead of time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from core.serve.info import ModelLoadError, weights_hash
+
+SERVING_JSON = "serving.json"
+
+
+def cache_root() -> Path:
+    """$POLARITY_CACHE_DIR, else $XDG_CACHE_HOME/polarity-studio, else ~/.cache/polarity-studio."""
+    explicit = os.environ.get("POLARITY_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "polarity-studio"
+
+
+def is_starter(folder: Path) -> bool:
+    from core.paths import starter_model_dir
+
+    try:
+        return folder.resolve() == starter_model_dir().resolve()
+    except OSError:
+        return False
+
+
+def bundled_export_dir() -> Path:
+    """A prebuilt export a frozen build may ship beside the starter (a copy of a cache folder)."""
+    from core.paths import resources_dir
+
+    return resources_dir() / "starter_export"
+
+
+def cached_export(folder: Path) -> tuple[Path, dict[str, Any] | None]:
+    """(where this starter's export is or is to be built, its serving entry if a matching one is there).
+
+    A prebuilt export shipped in resources/starter_export is taken first, then the user cache;
+    either only if it was built from exactly these shipped files.
+    """
+    source = weights_hash(folder)
+    target = cache_root() / "exports" / f"starter-{source.split(':', 1)[1][:16]}"
+    for where in (bundled_export_dir(), target):
+        serving = _matching(where, source)
+        if serving is not None:
+            return where, serving
+    return target, None
+
+
+def _matching(where: Path, source: str) -> dict[str, Any] | None:
+    path = where / SERVING_JSON
+    if not path.is_file():
+        return None
+    try:
+        serving = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    # A cache folder's name holds a prefix of the hash; the full hash must match too.
+    return serving if isinstance(serving, dict) and serving.get("source_hash") == source else None
+
+
+def build_export(folder: Path) -> tuple[Path, dict[str, Any]]:
+    """Build the export into a temporary folder beside the target, fsync, rename (atomic)."""
+    try:
+        from core.ml.model import PolarityModel, _fsync_dir, _fsync_tree
+        from core.ml.onnx_export import write_export
+    except ImportError as exc:  # a build without torch must ship resources/starter_export instead
+        raise ModelLoadError(f"{folder}: its ONNX export is not built, and building it needs torch ({exc})") from exc
+
+    target, serving = cached_export(folder)
+    if serving is not None:
+        return target, serving
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        model = PolarityModel.load(folder, device="cpu", precision="float32")
+        serving = write_export(model.net, tmp, folder, model.info)
+        if serving.get("runtime") != "onnx":
+            raise ModelLoadError(f"{folder}: cannot export the starter model ({serving.get('export_error')})")
+        serving["source_hash"] = weights_hash(folder)
+        (tmp / SERVING_JSON).write_text(json.dumps(serving, indent=2, sort_keys=True), encoding="utf-8")
+        _fsync_tree(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process finished first: its export is the same
+            if not (target / SERVING_JSON).is_file():
+                raise
+        _fsync_dir(target.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target, serving
