@@ -136,16 +136,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with progress_bar(True, "term") as on_progress:
         preds = model.predict(examples, on_progress=on_progress)
-    from core.ml.metrics import evaluate
+    from core.ml.metrics import calibration_metrics, evaluate
 
     m = evaluate([e.polarity for e in examples], [p.label for p in preds])
+    m.update(calibration_metrics(examples, preds))
     m["seconds"] = round(time.perf_counter() - started, 2)
     emit(m, args.json, _evaluate_text)
     return 0
 
 
 def _evaluate_text(m: dict[str, Any]) -> str:
-    lines = [f"{m['n']} terms: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}", "",
+    lines = [f"{m['n']} terms: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}, "
+             f"ECE {m['ece']:.3f}, NLL {m['nll']:.3f}", "",
              f"{'':10}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>6}"]
     for name, c in m["per_class"].items():
         lines.append(f"{name:10}{c['precision']:>10.3f}{c['recall']:>8.3f}{c['f1']:>7.3f}{c['support']:>6}")
