@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter package package-test clean
+.PHONY: install demo test app screenshot benchmarks starter accurate package package-test clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ screenshot: $(STAMP)
 
 starter: $(STAMP)
 	$(BIN)/python benchmarks/build_starter.py
+
+# The accurate tier: all-mpnet-base-v2 (~0.85 GB) into the user's data folder, for --base-model mpnet.
+accurate: $(STAMP)
+	$(BIN)/polarity base-models install mpnet
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
 
+    from core.cli_base_models import add_base_model_commands
+
+    add_base_model_commands(sub)
     try:
         from core.cli_project import add_project_commands
     except ImportError:  # the store is optional for the pure-ML commands
