@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter starter-export package package-test clean
+.PHONY: install demo test app screenshot benchmarks starter starter-export accurate package package-test clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ starter: $(STAMP)
 # Without this step it is built on first use.
 starter-export: $(STAMP)
 	$(BIN)/polarity models export resources/starter_model
+# The accurate tier: all-mpnet-base-v2 (~0.85 GB) into the user's data folder, for --base-model mpnet.
+accurate: $(STAMP)
+	$(BIN)/polarity base-models install mpnet
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

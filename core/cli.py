@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models_export)
 
+    from core.cli_base_models import add_base_model_commands
+
+    add_base_model_commands(sub)
     try:
         from core.cli_project import add_project_commands
     except ImportError:  # the store is optional for the pure-ML commands
@@ -155,16 +158,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with progress_bar(True, "term") as on_progress:
         preds = model.predict(examples, on_progress=on_progress)
-    from core.ml.metrics import evaluate
+    from core.ml.metrics import calibration_metrics, evaluate
 
     m = evaluate([e.polarity for e in examples], [p.label for p in preds])
+    m.update(calibration_metrics(examples, preds))
     m["seconds"] = round(time.perf_counter() - started, 2)
     emit(m, args.json, _evaluate_text)
     return 0
 
 
 def _evaluate_text(m: dict[str, Any]) -> str:
-    lines = [f"{m['n']} terms: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}", "",
+    lines = [f"{m['n']} terms: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}, "
+             f"ECE {m['ece']:.3f}, NLL {m['nll']:.3f}", "",
              f"{'':10}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>6}"]
     for name, c in m["per_class"].items():
         lines.append(f"{name:10}{c['precision']:>10.3f}{c['recall']:>8.3f}{c['f1']:>7.3f}{c['support']:>6}")

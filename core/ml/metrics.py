@@ -1,4 +1,5 @@
-"""Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, in LABELS order."""
+"""Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, in LABELS order;
+ECE and NLL of the predicted probabilities."""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ def evaluate(gold: Sequence[Polarity], pred: Sequence[Polarity]) -> dict[str, An
         "per_class": per_class,
         "confusion": matrix,
     }
+
+
+def calibration_metrics(examples: Sequence[Any], preds: Sequence[Any]) -> dict[str, float]:
+    """"ece" (10 equal-width bins) and "nll" of predictions (core.domain.Prediction) against gold."""
+    from core.ml.calibration import ece, nll
+
+    probs = [list(p.probabilities) for p in preds]
+    gold = [LABELS.index(e.polarity) for e in examples]
+    if not probs:
+        return {"ece": 0.0, "nll": 0.0}
+    return {"ece": round(ece(probs, gold), 4), "nll": round(nll(probs, gold), 4)}

@@ -45,18 +45,32 @@ class PolarityModel:
         probs = self.predict_proba([(e.sentence, e.start, e.end) for e in examples], batch_size, on_progress)
         return [to_prediction(p) for p in probs]
 
+    @property
+    def temperature(self) -> float:
+        """Fitted at training time (model.json); folders saved before calibration existed read 1."""
+        return float(self.info.get("temperature", 1.0))
+
     def predict_proba(self, items: Sequence[tuple[str, int, int]], batch_size: int = 32,
                       on_progress: Callable[[int, int, str], None] | None = None) -> list[list[float]]:
+        """Calibrated probabilities (softmax of logits / temperature), in LABELS order."""
+        from core.ml.calibration import apply_temperature
+
+        logits = self.predict_logits(items, batch_size, on_progress)
+        return apply_temperature(logits, self.temperature).tolist() if logits else []
+
+    def predict_logits(self, items: Sequence[tuple[str, int, int]], batch_size: int = 32,
+                       on_progress: Callable[[int, int, str], None] | None = None) -> list[list[float]]:
+        """Raw, uncalibrated logits (for measuring calibration; show people predict_proba)."""
         encoded = self.encoder.encode_many(items)
-        out: list[list[float]] = [[]] * len(encoded)
+        out: list[list[float]] = [[0.0] * len(LABELS)] * len(encoded)
         batches = length_buckets([len(e.input_ids) for e in encoded], batch_size, None)
         done = 0
         with torch.inference_mode(), inference_autocast(self.device, self.precision):
             for idx in batches:
                 batch = {k: v.to(self.device) for k, v in self.encoder.collate([encoded[i] for i in idx]).items()}
-                probs = torch.softmax(self.net(batch).float(), dim=-1).cpu().tolist()
-                for i, p in zip(idx, probs):
-                    out[i] = p
+                logits = self.net(batch).float().cpu().tolist()
+                for i, row in zip(idx, logits):
+                    out[i] = row
                 done += len(idx)
                 if on_progress:
                     on_progress(done, len(encoded), "predicting")

@@ -105,9 +105,10 @@ def lora_config(cfg: Any, encoder: nn.Module, new_token_ids: list[int]) -> Any:
 def lora_target_names(encoder: nn.Module, wanted: Sequence[str], top_layers: int = 0) -> list[str]:
     """Full names of the linear layers to adapt: last name part in ``wanted``, inside a numbered
     transformer layer, and (if ``top_layers``) only in the top that many layers."""
+    names = set(wanted) | {alias for w in wanted for alias in _TARGET_ALIASES.get(w, ())}
     by_layer: dict[int, list[str]] = {}
     for name, module in encoder.named_modules():
-        if not isinstance(module, nn.Linear) or name.rsplit(".", 1)[-1] not in wanted:
+        if not isinstance(module, nn.Linear) or name.rsplit(".", 1)[-1] not in names:
             continue
         layer = _LAYER_INDEX.search(name)
         if layer:
@@ -121,3 +122,6 @@ def lora_target_names(encoder: nn.Module, wanted: Sequence[str], top_layers: int
 
 
 _LAYER_INDEX = re.compile(r"\.(\d+)\.")
+# The same projections under other architectures' names: MPNet's attention is attn.q/k/v/o
+# (BERT: attention.self.query/key/value and attention.output.dense).
+_TARGET_ALIASES: dict[str, tuple[str, ...]] = {"query": ("q",), "key": ("k",), "value": ("v",), "dense": ("o",)}

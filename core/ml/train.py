@@ -19,7 +19,7 @@ from core.domain import LABEL_NAMES, TermExample
 from core.ml.base_models import display_name, resolve_base_model
 from core.ml.config import TrainConfig
 from core.ml.events import DONE, LOADING, Progress, TrainingCancelled, TrainingProgress
-from core.ml.loop import Context, score_dev
+from core.ml.loop import Context, metrics_from_logits
 
 __all__ = ["train", "TrainResult", "TrainingCancelled", "data_fingerprint"]
 
@@ -82,12 +82,16 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
                    dist_info)
     extra: dict[str, Any] = {}
     adapter = None
+    train_feats = None
     if cfg.engine == "two-phase":
-        two_phase.run(ctx)
+        train_feats = two_phase.run(ctx)
     else:
         extra["lora"], adapter = lora.run(ctx, new_ids)
     _check_stop(should_stop)
-    metrics = _final_metrics(ctx) if dist_info.is_main else {}
+    metrics: dict[str, Any] = {}
+    if dist_info.is_main:
+        metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats)
+        extra["temperature"] = extra["calibration"]["temperature"]
     seconds = time.perf_counter() - started
     info = {
         "format_version": FORMAT_VERSION,
@@ -144,9 +148,23 @@ def _check_stop(should_stop: Callable[[], bool] | None) -> None:
         raise TrainingCancelled("training was cancelled")
 
 
-def _final_metrics(ctx: Context) -> dict[str, Any]:
-    """Dev metrics of the finished model (empty without a dev set)."""
-    return (score_dev(ctx) or {}) if ctx.dev_x else {}
+def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Dev metrics of the finished model (empty without a dev set) and its fitted temperature.
+
+    One pass over the dev set gives both; the metrics' ECE and NLL are those of the calibrated
+    probabilities (when T was fitted on this same dev set, they are in-sample)."""
+    from core.ml import calibration
+    from core.ml.temperature import calibrate, dev_logits
+
+    logits = dev_logits(ctx) if ctx.dev_x else None
+    record = calibrate(ctx, groups, train_feats, logits)
+    if logits is None:
+        return {}, record
+    metrics = metrics_from_logits(logits, ctx.dev_y)  # numpy argmax, like torch's
+    probs = calibration.apply_temperature(logits, record["temperature"])
+    metrics["ece"] = round(calibration.ece(probs, ctx.dev_y), 4)
+    metrics["nll"] = round(calibration.nll(probs, ctx.dev_y), 4)
+    return metrics, record
 
 
 def _check_labeled(examples: Sequence[TermExample], what: str) -> None:

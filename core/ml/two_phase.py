@@ -35,12 +35,13 @@ def train_body(ctx: Context) -> None:
         ctx.record(epoch_entry("body", epoch + 1, epochs, loss, None, started))
 
 
-def train_head(ctx: Context) -> None:
-    """Phase two: the encoder frozen; the head trains on features computed once."""
+def train_head(ctx: Context) -> torch.Tensor | None:
+    """Phase two: the encoder frozen; the head trains on features computed once. Returns the
+    cached training features (calibration reuses them), or None when there was no head phase."""
     cfg, net = ctx.cfg, ctx.net
     epochs = cfg.epochs[1]
     if epochs == 0 or not ctx.dist.is_main:  # under torchrun only rank 0 finishes the model
-        return
+        return None
     for p in net.encoder.parameters():
         p.requires_grad_(False)
     train_feats = encoded_features(ctx, ctx.train_x, FEATURES)
@@ -64,6 +65,19 @@ def train_head(ctx: Context) -> None:
                 best = (score, copy.deepcopy(head.state_dict()))
     if best is not None:
         head.load_state_dict(best[1])
+    return train_feats
+
+
+def fit_head(ctx: Context, head: nn.Module, feats: torch.Tensor, y: torch.Tensor, epochs: int, label: str) -> None:
+    """Train a head on cached features for ``epochs`` (no selection); used for out-of-fold calibration."""
+    cfg = ctx.cfg
+    optimizer = torch.optim.AdamW(head.parameters(), lr=cfg.lr[1], weight_decay=cfg.weight_decay)
+    loss_fn = ctx.loss_fn()
+    gen = torch.Generator().manual_seed(cfg.seed)
+    for _ in range(epochs):
+        ctx.check_stop()
+        _head_epoch(head, optimizer, loss_fn, feats, y, cfg.batch_size * 2, gen, ctx.device)
+    ctx.tick(label)
 
 
 def _head_epoch(head: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.Module, feats: torch.Tensor,
@@ -82,6 +96,7 @@ def _head_epoch(head: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.M
     return total / max(len(y), 1)
 
 
-def run(ctx: Context) -> None:
+def run(ctx: Context) -> torch.Tensor | None:
+    """Both phases; returns the cached training features of phase two (None without one)."""
     train_body(ctx)
-    train_head(ctx)
+    return train_head(ctx)

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from core.ml.calibration import apply_temperature
+
 
 def temperature_of(info: dict[str, Any]) -> float:
     """The calibration temperature in model.json (1.0 where the model has none)."""
@@ -17,9 +19,6 @@ def temperature_of(info: dict[str, Any]) -> float:
 
 
 def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Softmax of ``logits / temperature``, row by row. The one place the serving path turns
-    logits into probabilities: point it at core.ml.calibration's numpy helper once that exists."""
-    z = logits.astype(np.float64) / temperature
-    z -= z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax of ``logits / temperature``, row by row: the same numpy function the torch path
+    calls (core.ml.calibration, torch-free), so both paths state the same confidence."""
+    return apply_temperature(logits, temperature)
