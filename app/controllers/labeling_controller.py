@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.controllers.navigation import SentenceNavigator
+from app.controllers.terms import next_unlabeled, stored_prediction, term_spans
 from app.dialogs.error_dialog import show_error
 from app.services.predictor_service import PredictionService, PredictKey
 from app.state.app_state import AppState
 from app.state.settings import Key
 from app.views.main_window import MainWindow
-from app.controllers.terms import next_unlabeled, stored_prediction, term_spans
 from core.domain import Polarity, Prediction
 from core.storage import SentenceRecord, StoreError, TermRecord
 
