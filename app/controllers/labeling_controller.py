@@ -4,9 +4,8 @@ Every label is one store transaction at the moment the key is pressed (no Save b
 one read of that sentence; the counts are recomputed off the GUI thread (``StatsService``).
 Whose a label is ("You", "Imported", a teammate) comes from the term itself or this window's
 own writes, so showing a term costs no query. After a label the next unlabeled term is chosen
-(``Key.AUTO_ADVANCE``): in the sentence first, then in the next sentence of the list. Undo /
-redo walk this session's actions; an undo is a new history row that restores the label and
-its provenance. Moving through the list and filtering it is ``navigation``'s part.
+(``Key.AUTO_ADVANCE``): in the sentence first, then in the next sentence of the list. Undo / redo
+walk this session's actions (new history rows); moving and filtering is ``navigation``'s part.
 """
 
 from __future__ import annotations
@@ -18,35 +17,16 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.controllers.navigation import SentenceNavigator
+from app.controllers.terms import next_unlabeled, stored_prediction, term_spans
 from app.dialogs.error_dialog import show_error
 from app.services.predictor_service import PredictionService, PredictKey
 from app.state.app_state import AppState
 from app.state.settings import Key
 from app.views.main_window import MainWindow
-from app.views.sentence.words import TermSpan
 from core.domain import Polarity, Prediction
 from core.storage import SentenceRecord, StoreError, TermRecord
 
 log = logging.getLogger(__name__)
-
-
-def term_spans(rec: SentenceRecord) -> list[TermSpan]:
-    return [TermSpan(t.start, t.end, t.label, t.predicted, t.id) for t in rec.terms]
-
-
-def stored_prediction(term: TermRecord | None) -> Prediction | None:
-    """The prediction the store holds for the active version, if any (shown without waiting)."""
-    if term is None or term.predicted is None or term.probabilities is None:
-        return None
-    return Prediction(term.predicted, tuple(float(p) for p in term.probabilities))  # type: ignore[arg-type]
-
-
-def next_unlabeled(rec: SentenceRecord, span: tuple[int, int] | None) -> TermRecord | None:
-    """The sentence's next unlabeled term after ``span`` (then from its start); None when all are labeled."""
-    terms = sorted(rec.terms, key=lambda t: (t.start, t.end))
-    after = [t for t in terms if span is None or (t.start, t.end) > span]
-    before = [t for t in terms if span is not None and (t.start, t.end) < span]
-    return next((t for t in after + before if t.label is None), None)
 
 
 class LabelingController(QObject):
@@ -217,18 +197,19 @@ class LabelingController(QObject):
     # ---- labels --------------------------------------------------------------------------------
     @Slot()
     def label_negative(self) -> None:
-        self.set_label(Polarity.NEGATIVE, advance=True)
+        self.label_clicked(Polarity.NEGATIVE)
 
     @Slot()
     def label_neutral(self) -> None:
-        self.set_label(Polarity.NEUTRAL, advance=True)
+        self.label_clicked(Polarity.NEUTRAL)
 
     @Slot()
     def label_positive(self) -> None:
-        self.set_label(Polarity.POSITIVE, advance=True)
+        self.label_clicked(Polarity.POSITIVE)
 
     @Slot(object)
     def label_clicked(self, polarity: Polarity) -> None:
+        """A label key or button: write it, then (the setting on) go on to the next unlabeled term."""
         self.set_label(polarity, advance=True)
 
     @Slot()
@@ -305,14 +286,11 @@ class LabelingController(QObject):
         if project is None:
             return
         own = bool(source)  # this person's own last action (else the chosen term's history)
-        if source:
-            term_id, sentence_id = source.pop()
-        else:  # nothing this session: act on the chosen term's own history
-            term = self.current_term()
-            if term is None:
-                self.w.show_message("Nothing to " + ("undo" if undo else "redo"), 3000)
-                return
-            term_id, sentence_id = term.id, term.sentence_id
+        chosen = self.current_term()  # with nothing this session: act on the chosen term's own history
+        if not source and chosen is None:
+            self.w.show_message("Nothing to " + ("undo" if undo else "redo"), 3000)
+            return
+        term_id, sentence_id = source.pop() if source else (chosen.id, chosen.sentence_id)  # type: ignore[union-attr]
         try:
             only_by = self.state.author if own else None
             event = project.undo(term_id, only_by=only_by) if undo else project.redo(term_id)
@@ -397,10 +375,7 @@ class LabelingController(QObject):
         rec, project = self._record, self.state.project
         if rec is None or project is None:
             return
-        for sentence_id in ids:  # whose labels those are now is no longer known
-            row = self.model.row_of(sentence_id)
-            for t in (self.model.record(row).terms if row is not None else ()):  # type: ignore[union-attr]
-                self._authors.pop(t.id, None)
+        self._authors.clear()  # whose labels those are now is no longer known
         if rec.id not in ids:
             return
         if QApplication.mouseButtons() != Qt.NoButton:

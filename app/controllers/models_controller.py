@@ -12,10 +12,10 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.dialogs.error_dialog import confirm, show_error
-from app.views.main_window import MainWindow
 from app.services.predictor_service import PredictionService, model_ref_for, starter_ref
-from app.state.settings import Key
 from app.state.app_state import AppState
+from app.state.settings import Key
+from app.views.main_window import MainWindow
 from core.storage import StoreError
 
 log = logging.getLogger(__name__)

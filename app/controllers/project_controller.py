@@ -15,21 +15,21 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
 from app.context import AppContext
-from app.services.project_service import create_project, ensure_demo_project, export_job, import_job
+from app.controllers.labeling_controller import LabelingController
+from app.controllers.models_controller import ModelController
+from app.controllers.refresh_controller import RefreshController
+from app.controllers.team_controller import TeamController
+from app.controllers.training_controller import TrainingController
 from app.dialogs.error_dialog import show_error, show_info
 from app.dialogs.export_dialog import ExportDialog, ask_import_file, new_project_dialog, open_project_dialog
 from app.dialogs.help_dialog import HelpDialog
-from app.controllers.labeling_controller import LabelingController
-from app.views.main_window import MainWindow
-from app.controllers.models_controller import ModelController
-from app.services.predictor_service import PredictionService
-from app.services.stats_service import StatsService
-from app.controllers.refresh_controller import RefreshController
-from app.state.settings import Key
 from app.dialogs.settings_dialog import SettingsDialog
+from app.services.predictor_service import PredictionService
+from app.services.project_service import create_project, ensure_demo_project, export_job, import_job
+from app.services.stats_service import StatsService
 from app.state.app_state import AppState, is_url, split_url
-from app.controllers.team_controller import TeamController
-from app.controllers.training_controller import TrainingController
+from app.state.settings import Key
+from app.views.main_window import MainWindow
 from app.workers.worker import Worker, start_worker, stop_and_wait
 from core.storage.db import display
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from app.dialogs.connect_dialog import ConnectDialog, ConnectRequest, parse_server_url
 from app.context import AppContext
+from app.dialogs.connect_dialog import ConnectDialog, ConnectRequest, parse_server_url
 from app.dialogs.error_dialog import show_error
-from app.views.main_window import MainWindow
-from app.state.settings import Key
-from app.state.app_state import AppState, is_url, split_url
 from app.services.project_service import reach_job
+from app.state.app_state import AppState, is_url, split_url
+from app.state.settings import Key
+from app.views.main_window import MainWindow
 from app.workers.worker import Worker, start_worker, stop_and_wait
 from core.storage import ENV_DB_URL
 from core.storage.db import display, mask

@@ -13,10 +13,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.dialogs.error_dialog import show_error, show_info
-from app.views.main_window import MainWindow
-from app.state.train_config import config_from_settings
-from app.state.app_state import AppState
 from app.services.training_service import MIN_LABELS, EpochResult, train_job
+from app.state.app_state import AppState
+from app.state.train_config import config_from_settings
+from app.views.main_window import MainWindow
 from app.workers.worker import Worker, is_running, start_worker, stop_and_wait
 from core.ml.events import BODY, LORA
 

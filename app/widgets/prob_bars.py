@@ -10,8 +10,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from core.domain import LABELS, Polarity, Prediction
 from app.theme.style import LABEL_COLORS, UI
+from core.domain import LABELS, Polarity, Prediction
 
 
 def format_percent(p: float) -> str:

@@ -7,12 +7,12 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
-from app.theme.actions import ACTIONS, shortcut_rows
 from app.dialogs.error_dialog import error_details, show_error
 from app.dialogs.export_dialog import FORMAT_FILTERS, ExportDialog
-from app.state.settings import Key, Settings
 from app.dialogs.settings_dialog import SettingsDialog
+from app.state.settings import Key, Settings
 from app.state.train_config import config_from_settings
+from app.theme.actions import ACTIONS, shortcut_rows
 from core.formats import FORMATS, FormatError
 from core.ml.config import TrainConfig
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services.project_service import create_project
 from app.services.predictor_service import PredictionService, model_ref_for, starter_ref
+from app.services.project_service import create_project
 from core.storage import Project, SentenceFilter
 
 pytestmark = pytest.mark.slow

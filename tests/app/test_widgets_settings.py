@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray, QSettings
 
-from core.ml.config import TrainConfig
 from app.state.settings import DEFAULTS, MAX_RECENT, Key, Settings
+from core.ml.config import TrainConfig
 
 
 def ini(path: Path) -> Settings:

@@ -15,8 +15,8 @@ from typing import Callable
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFont, QFontMetricsF, QTextCharFormat, QTextLayout, QTextLine, QTextOption
 
-from app.views.sentence.words import TermSpan
 from app.theme.style import LABEL_COLORS
+from app.views.sentence.words import TermSpan
 
 
 def _utf16_index(text: str) -> list[int]:

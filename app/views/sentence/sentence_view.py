@@ -14,10 +14,10 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
-from core.domain import Polarity
+from app.theme.style import LABEL_COLORS, UI
 from app.views.sentence.layout import SentenceLayout
 from app.views.sentence.words import TermSpan, snap_to_words, word_at, word_spans
-from app.theme.style import LABEL_COLORS, UI
+from core.domain import Polarity
 
 # Callers and tests import the word helpers and TermSpan from here.
 __all__ = ["SentenceView", "TermSpan", "snap_to_words", "word_at", "word_spans"]

@@ -10,10 +10,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
-from core.domain import LABEL_NAMES
-from app.widgets.charts.base import Chart, fmt_number, fmt_pct, nice_ticks, top_rounded, y_at, zoom_fraction
 from app.theme.style import UI, label_colors
+from app.widgets.charts.base import Chart, fmt_number, fmt_pct, nice_ticks, top_rounded, y_at, zoom_fraction
 from app.widgets.charts.training_chart import TrainingCurveChart
+from core.domain import LABEL_NAMES
 
 # Panels and tests import every chart and nice_ticks from here.
 __all__ = ["ConfusionMatrixChart", "LabelDistributionChart", "TrainingCurveChart", "VersionsChart", "nice_ticks"]

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
-from app.widgets.charts.base import Chart, fmt_number, fmt_pct, nice_ticks, y_at, zoom_fraction
 from app.theme.style import SERIES_COLORS, UI
+from app.widgets.charts.base import Chart, fmt_number, fmt_pct, nice_ticks, y_at, zoom_fraction
 
 
 SMOOTHING = 0.2  # weight of the newest step in the moving average of the step loss
