@@ -45,7 +45,7 @@ def load_predictor(folder: str | Path, runtime: str = "auto", device: str = "aut
             raise
         if exc.args and exc.args[0] == _NO_EXPORT:  # an older folder: torch, as before, silently
             return _torch(folder, device, precision)
-        warn(f"{exc}; predicting with torch instead")
+        warn(" ".join(str(exc).split()) + "; predicting with torch instead")  # one line, always
         return _torch(folder, device, precision)
 
 
