@@ -14,11 +14,17 @@ Importing this package imports neither onnxruntime nor torch.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from core.serve.info import ONNX_FILES, ModelLoadError, read_info, serving_of
+# onnxruntime writes a telemetry device id under ~/.cache/Microsoft at import unless told not to:
+# a prediction must leave the person's home untouched (the self-test checks it). Every import of
+# onnxruntime in core goes through this package first.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from core.serve.info import ONNX_FILES, ModelLoadError, read_info, serving_of  # noqa: E402
 
 RUNTIMES = ("auto", "onnx", "torch")
 __all__ = ["RUNTIMES", "ModelLoadError", "load_predictor", "resolve_export"]
@@ -45,7 +51,7 @@ def load_predictor(folder: str | Path, runtime: str = "auto", device: str = "aut
             raise
         if exc.args and exc.args[0] == _NO_EXPORT:  # an older folder: torch, as before, silently
             return _torch(folder, device, precision)
-        warn(f"{exc}; predicting with torch instead")
+        warn(" ".join(str(exc).split()) + "; predicting with torch instead")  # one line, always
         return _torch(folder, device, precision)
 
 

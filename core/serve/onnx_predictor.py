@@ -41,7 +41,8 @@ def open_session(path: Path, threads: int = 0) -> Any:
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for a truncated or foreign file
-        raise ModelLoadError(f"{path}: cannot load the ONNX export ({type(exc).__name__}: {exc})") from exc
+        reason = (str(exc).strip().splitlines() or [""])[0]  # onnxruntime's messages run over lines
+        raise ModelLoadError(f"{path}: cannot load the ONNX export ({type(exc).__name__}: {reason})") from exc
 
 
 class OnnxPredictor:

@@ -23,15 +23,19 @@ def exported(tiny_base_model, small_examples, tmp_path_factory) -> Path:
     return train(cfg, small_examples, None).model.save(tmp_path_factory.mktemp("m") / "model")
 
 
-def _run(code: str) -> dict:
+def _run(code: str, home: Path | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    if home is not None:
+        env["HOME"] = str(home)
+        env.pop("XDG_CACHE_HOME", None)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
-def test_core_serve_prediction_loads_no_torch(exported):
+def test_core_serve_prediction_loads_no_torch(exported, tmp_path):
     code = f"""
 import json, sys
 from core.serve import load_predictor
@@ -40,9 +44,12 @@ pred = p.predict_one("The pasta was cold but the staff were lovely", 27, 32)
 print(json.dumps({{"runtime": p.runtime, "label": pred.label.value,
                   "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}))
 """
-    out = _run(code)
+    home = tmp_path / "home"
+    home.mkdir()
+    out = _run(code, home)
     assert out["runtime"] == "onnx" and out["label"] in ("negative", "neutral", "positive")
     assert out["loaded"] == []
+    assert not any(home.iterdir())  # no onnxruntime telemetry id under the person's home
 
 
 @pytest.mark.slow
