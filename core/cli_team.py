@@ -3,6 +3,7 @@
     polarity project agreement PROJECT [--json] [--authors a,b,...]
     polarity project accept PROJECT --min-confidence 0.95 [--dry-run] [--json]
     polarity project accept PROJECT --undo [--batch ID] [--json]
+    polarity project accept PROJECT --training include|exclude     (do later trainings use accepted labels?)
     polarity project adjudicate PROJECT TERM_ID LABEL [--json]     (the reviewer is --author)
     polarity project reviewers PROJECT [--add NAME ...] [--remove NAME ...] [--json]
 
@@ -36,6 +37,8 @@ def add_team_commands(sub: Any, parser: Callable[[Any, str, str], argparse.Argum
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--min-confidence", type=float, metavar="X", help="stored prediction confidence at least X (0-1)")
     g.add_argument("--undo", action="store_true", help="take back the newest bulk accept (or --batch ID)")
+    g.add_argument("--training", choices=("include", "exclude"),
+                   help="whether training uses accepted predictions (a project setting; default include)")
     p.add_argument("--batch", type=int, metavar="ID", help="with --undo: this batch")
     p.add_argument("--dry-run", action="store_true", help="only print how many terms and their label split")
     p.add_argument("--json", action="store_true")
@@ -89,6 +92,13 @@ def _agreement_text(d: dict[str, Any]) -> str:
 
 
 def cmd_accept(args: argparse.Namespace, opener: Opener) -> int:
+    if args.training is not None:
+        from core.storage.review import INCLUDE_ACCEPTED_SETTING
+
+        with opener(args) as project:
+            project.set_setting(INCLUDE_ACCEPTED_SETTING, args.training == "include")
+        emit({"training": args.training}, args.json, lambda d: f"training will {d['training']} accepted predictions")
+        return 0
     if args.undo:
         if args.dry_run:
             raise UserError("--dry-run goes with --min-confidence, not --undo")

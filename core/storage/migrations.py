@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from core.storage import documents as _documents  # noqa: F401  (registers its table for create_all)
 from core.storage.db import is_sqlite, sqlite_path, writer
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
-from core.storage.schema import Base, Label, ReviewBatch, Term, refresh_disputed
+from core.storage.schema import Base, refresh_disputed
 from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
@@ -47,56 +47,110 @@ def _to2(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model'"))
 
 
+# Version 3 as SQLite creates it (frozen here: later versions may change the ORM models).
+_V3_SQLITE: dict[str, list[str]] = {
+    "terms": [
+        (
+            'CREATE TABLE terms ( id INTEGER NOT NULL, sentence_id INTEGER NOT NULL, start INTEGER NOT NULL, '
+            '"end" INTEGER NOT NULL, category VARCHAR(128) NOT NULL, created_at DATETIME NOT NULL, current_label '
+            'VARCHAR(16), current_source VARCHAR(32), pred_label VARCHAR(16), pred_confidence FLOAT, '
+            'pred_p_negative FLOAT, pred_p_neutral FLOAT, pred_p_positive FLOAT, disputed BOOLEAN, PRIMARY KEY '
+            '(id), CONSTRAINT uq_terms_span_category UNIQUE (sentence_id, start, "end", category), CONSTRAINT '
+            'ck_terms_span CHECK ("start" >= 0 AND "end" > "start"), FOREIGN KEY(sentence_id) REFERENCES '
+            'sentences (id) ON DELETE CASCADE )'),
+        'CREATE INDEX ix_terms_by_label ON terms (current_label, sentence_id) WHERE current_label IS NOT NULL',
+        (
+            'CREATE INDEX ix_terms_disagree ON terms (sentence_id, current_label, pred_label) WHERE current_label '
+            'IS NOT NULL AND pred_label IS NOT NULL AND pred_label != current_label'),
+        'CREATE INDEX ix_terms_disputed ON terms (sentence_id, current_label) WHERE disputed IS 1',
+        'CREATE INDEX ix_terms_labeled ON terms (sentence_id, current_label) WHERE current_label IS NOT NULL',
+        (
+            'CREATE INDEX ix_terms_uncertain ON terms (sentence_id, current_label, pred_confidence, pred_label) '
+            'WHERE current_label IS NULL AND pred_confidence IS NOT NULL'),
+        (
+            'CREATE INDEX ix_terms_uncertain_order ON terms (pred_label, pred_confidence, sentence_id, '
+            'current_label) WHERE current_label IS NULL AND pred_confidence IS NOT NULL'),
+        'CREATE INDEX ix_terms_unlabeled ON terms (sentence_id, current_label) WHERE current_label IS NULL',
+        (
+            'CREATE INDEX ix_terms_unlabeled_pred ON terms (pred_label, sentence_id, current_label) WHERE '
+            'current_label IS NULL'),
+    ],
+    "review_batches": [
+        (
+            'CREATE TABLE review_batches ( id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, kind VARCHAR(32) NOT '
+            'NULL, author VARCHAR(128), model_version_id INTEGER, min_confidence FLOAT, created_at DATETIME NOT '
+            "NULL, CONSTRAINT ck_review_batches_kind CHECK (kind IN ('accepted-prediction')), FOREIGN "
+            'KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL )'),
+    ],
+    "labels": [
+        (
+            'CREATE TABLE labels ( id INTEGER NOT NULL, term_id INTEGER NOT NULL, polarity VARCHAR(16), source '
+            'VARCHAR(32) NOT NULL, action VARCHAR(8) NOT NULL, confidence FLOAT, p_negative FLOAT, p_neutral '
+            'FLOAT, p_positive FLOAT, model_version_id INTEGER, created_at DATETIME NOT NULL, author '
+            'VARCHAR(128), batch_id INTEGER, PRIMARY KEY (id), CONSTRAINT ck_labels_source CHECK (source IN '
+            "('human', 'import', 'model', 'adjudication', 'accepted-prediction')), CONSTRAINT ck_labels_action "
+            "CHECK (action IN ('set', 'undo', 'redo')), FOREIGN KEY(term_id) REFERENCES terms (id) ON DELETE "
+            'CASCADE, FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL, FOREIGN '
+            'KEY(batch_id) REFERENCES review_batches (id) )'),
+        "CREATE INDEX ix_labels_adjudication ON labels (term_id, id) WHERE source = 'adjudication'",
+        'CREATE INDEX ix_labels_batch ON labels (batch_id, term_id) WHERE batch_id IS NOT NULL',
+        "CREATE INDEX ix_labels_edits ON labels (id) WHERE source != 'model'",
+        'CREATE INDEX ix_labels_model_version ON labels (model_version_id, term_id)',
+        'CREATE INDEX ix_labels_term ON labels (term_id, id)',
+    ],
+}
+
+_V3_POSTGRESQL = [
+    "CREATE TABLE review_batches (id SERIAL NOT NULL, kind VARCHAR(32) NOT NULL, author VARCHAR(128), "
+    "model_version_id INTEGER, min_confidence FLOAT, created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL, "
+    "PRIMARY KEY (id), CONSTRAINT ck_review_batches_kind CHECK (kind IN ('accepted-prediction')), "
+    "FOREIGN KEY(model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL)",
+    "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(32)",
+    "ALTER TABLE terms ADD COLUMN disputed BOOLEAN",
+    "ALTER TABLE labels ALTER COLUMN source TYPE VARCHAR(32)",
+    "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
+    "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model', "
+    "'adjudication', 'accepted-prediction'))",
+    "ALTER TABLE labels ADD COLUMN batch_id INTEGER REFERENCES review_batches (id)",
+    "CREATE INDEX ix_terms_disputed ON terms (sentence_id, current_label) WHERE disputed IS true",
+    "CREATE INDEX ix_labels_adjudication ON labels (term_id, id) WHERE source = 'adjudication'",
+    "CREATE INDEX ix_labels_batch ON labels (batch_id, term_id) WHERE batch_id IS NOT NULL",
+]
+
+
 def _to3(conn: Connection) -> None:
     """Team review: ``review_batches``; labels.source 32 wide with 'adjudication' and
     'accepted-prediction'; labels.batch_id; terms.current_source 32 wide and terms.disputed (filled
-    in here); three partial indexes."""
+    in here); three partial indexes. Plain SQL of version 3, so later versions of the models do
+    not change what this step does."""
     if conn.dialect.name == "sqlite":
-        _rebuild_sqlite(conn, [Term.__table__, Label.__table__], before_last=[ReviewBatch.__table__])
+        _rebuild_sqlite(conn, ["terms", "labels"], _V3_SQLITE)
     else:
-        _alter_postgresql(conn)
+        for statement in _V3_POSTGRESQL:
+            conn.exec_driver_sql(statement)
     refresh_disputed(conn)
 
 
-def _alter_postgresql(conn: Connection) -> None:
-    ReviewBatch.__table__.create(conn)
-    for statement in (
-        "ALTER TABLE terms ALTER COLUMN current_source TYPE VARCHAR(32)",
-        "ALTER TABLE labels ALTER COLUMN source TYPE VARCHAR(32)",
-        "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
-        "ALTER TABLE labels ADD CONSTRAINT ck_labels_source CHECK (source IN ('human', 'import', 'model', "
-        "'adjudication', 'accepted-prediction'))",
-        "ALTER TABLE labels ADD COLUMN batch_id INTEGER REFERENCES review_batches (id)",
-        "ALTER TABLE terms ADD COLUMN disputed BOOLEAN",
-    ):
-        conn.exec_driver_sql(statement)
-    for index in [*Label.__table__.indexes, *Term.__table__.indexes]:
-        if index.name in ("ix_labels_adjudication", "ix_labels_batch", "ix_terms_disputed"):
-            index.create(conn)
-
-
-def _rebuild_sqlite(conn: Connection, tables: list[Any], before_last: list[Any]) -> None:
+def _rebuild_sqlite(conn: Connection, tables: list[str], ddl: dict[str, list[str]]) -> None:
     """SQLite cannot alter a column or a CHECK constraint: rename each table (parents first), create
-    it anew from the ORM model (so its DDL equals a new file's), copy the rows, drop the old ones.
-    ``before_last``: new tables the last rebuilt one refers to. One transaction, like every step."""
-    old: list[tuple[Any, str, list[str]]] = []
+    it anew from ``ddl`` (table, then its indexes; new tables in it are created on the way), copy
+    the rows, drop the old ones. One transaction, like every step."""
+    old: list[tuple[str, list[str]]] = []
     for table in tables:
         names = [r[0] for r in conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            (table.name,))]
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
         for name in names:  # index names are global: free them for the new table
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        columns = [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")')]
-        conn.exec_driver_sql(f'ALTER TABLE "{table.name}" RENAME TO "_v2_{table.name}"')
-        old.append((table, f"_v2_{table.name}", columns))
-    for new in before_last:
-        new.create(conn)
-    for table, old_name, columns in old:
-        table.create(conn)
-        names = ", ".join(f'"{c}"' for c in columns)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{old_name}"')
-    for _table, old_name, _columns in reversed(old):  # children first: nothing refers to them then
-        conn.exec_driver_sql(f'DROP TABLE "{old_name}"')
+        old.append((table, [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')]))
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" RENAME TO "_old_{table}"')
+    for name, statements in ddl.items():  # in order: a table is created before those referring to it
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        if name in tables:
+            columns = ", ".join(f'"{c}"' for c in dict(old)[name])
+            conn.exec_driver_sql(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM "_old_{name}"')
+    for table, _columns in reversed(old):  # children first: nothing refers to them then
+        conn.exec_driver_sql(f'DROP TABLE "_old_{table}"')
 
 
 def _to4(conn: Connection) -> None:

@@ -15,7 +15,7 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, and_, bindparam, case, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, and_, bindparam, func, select, update, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -288,27 +288,39 @@ class TrainingRun(Base):
 ANNOTATOR_SOURCES = ("human", "import")
 
 
-def _disputed_update() -> Any:
-    """UPDATE terms SET disputed = (their annotators' own newest labels differ): built once, as
-    building its alias on every label write cost more than running it."""
+def disputed_ids(some: bool) -> Any:
+    """Ids of the terms (of the expanding parameter ``ids`` when ``some``, else all) whose annotators'
+    own newest labels differ. A join over the newest rows, not a subquery per term: PostgreSQL would
+    rescan the labels for each term."""
     mine = aliased(Label, name="mine")
-    newest = (select(func.max(mine.id)).where(mine.term_id == Term.id, mine.source.in_(ANNOTATOR_SOURCES),
-                                              mine.author.is_not(None)).group_by(mine.author).correlate(Term))
-    kinds = (select(func.count(func.distinct(Label.polarity))).where(Label.id.in_(newest), Label.polarity.is_not(None))
-             .correlate(Term).scalar_subquery())
-    return update(Term).values(disputed=case((kinds > 1, True), else_=None))
+    newest = (select(mine.term_id, func.max(mine.id).label("id"))
+              .where(mine.source.in_(ANNOTATOR_SOURCES), mine.author.is_not(None))
+              .group_by(mine.term_id, mine.author))
+    if some:
+        newest = newest.where(mine.term_id.in_(bindparam("ids", expanding=True)))
+    rows = newest.subquery("newest")
+    return (select(rows.c.term_id).join(Label, Label.id == rows.c.id).where(Label.polarity.is_not(None))
+            .group_by(rows.c.term_id).having(func.count(func.distinct(Label.polarity)) > 1))
 
 
-_REFRESH_ALL = _disputed_update()
-_REFRESH_SOME = _REFRESH_ALL.where(Term.id.in_(bindparam("ids", expanding=True)))
+# Built once: building the alias on every label write cost more than running the queries.
+_FIND_SOME, _FIND_ALL = disputed_ids(True), disputed_ids(False)
+_CLEAR_SOME = update(Term).where(Term.disputed.is_(True), Term.id.in_(bindparam("ids", expanding=True))).values(
+    disputed=None)
+_CLEAR_ALL = update(Term).where(Term.disputed.is_(True)).values(disputed=None)
+_MARK = update(Term).where(Term.id.in_(bindparam("ids", expanding=True))).values(disputed=True)
 
 
 def refresh_disputed(conn: Any, term_ids: Any = None) -> None:
     """Recompute ``terms.disputed`` for these term ids (a list), or every term when None. Call it in
     the transaction that wrote annotators' label rows."""
-    if term_ids is None:
-        conn.execute(_REFRESH_ALL)
-        return
-    ids = sorted(set(term_ids))
-    for i in range(0, len(ids), 500):
-        conn.execute(_REFRESH_SOME, {"ids": ids[i:i + 500]})
+    if term_ids is None or len(term_ids) > 5000:  # one pass over all labels is cheaper than many lookups
+        found = list(conn.execute(_FIND_ALL).scalars())
+        conn.execute(_CLEAR_ALL)
+    else:
+        ids, found = sorted(set(term_ids)), []
+        for i in range(0, len(ids), 500):
+            found += conn.execute(_FIND_SOME, {"ids": ids[i:i + 500]}).scalars()
+            conn.execute(_CLEAR_SOME, {"ids": ids[i:i + 500]})
+    for i in range(0, len(found), 500):
+        conn.execute(_MARK, {"ids": found[i:i + 500]})

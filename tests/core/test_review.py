@@ -143,6 +143,10 @@ def test_accept_from_the_cli_dry_run_then_accept_then_undo(store_url, tmp_path, 
     assert json.loads(capsys.readouterr().out) == {"batch": data["batch"], "undone": 2, "kept": 0}
     assert main(["project", "accept", str(store_url), "--undo"]) == 2
     assert capsys.readouterr().err.strip() == "polarity: error: no bulk accept to undo"
+    assert main(["project", "accept", str(store_url), "--min-confidence", "0.95"]) == 0
+    assert main(["project", "accept", str(store_url), "--training", "exclude"]) == 0
+    with Project.open(store_url) as p:
+        assert p.labeled_examples() == [] and len(p.labeled_examples(include_accepted=True)) == 2
 
 
 def test_adjudicate_and_reviewers_from_the_cli(store_url, capsys):
