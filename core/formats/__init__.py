@@ -6,7 +6,9 @@ counts of what it skipped. ``write_examples`` writes atomically. Bad input raise
 ``FormatError`` naming the file, the line and the reason.
 
 Formats: ``tsv`` (the seed's 5 tab-separated columns), ``semeval14`` and ``semeval16``
-(SemEval XML), ``jsonl``, ``csv`` (with a header).
+(SemEval XML), ``jsonl``, ``csv`` (with a header). Raw text without terms (``.txt``, ``.xlsx``, a
+CSV / TSV / JSONL text column) is read by ``core.formats.raw`` and split into sentences by
+``core.formats.sentences``.
 """
 
 from __future__ import annotations

@@ -293,11 +293,12 @@ def read_raw(path: PathLike, text_column: str | None = None, id_column: str | No
     """Every text of the file, split into sentences (``split``) or whole, with document and position."""
     docs, fmt, column, empty = read_documents(path, text_column, id_column)
     out: list[RawSentence] = []
-    all_spans = sentences.split_many([d.text for d in docs]) if split else [[(0, len(d.text))] for d in docs]
+    texts = [d.text for d in docs]
+    # Whole texts lose only the spaces around them (a document's text is never blank here).
+    all_spans = sentences.split_many(texts) if split else [[sentences.trimmed(t)] for t in texts]
     for doc, spans in zip(docs, all_spans):
         for position, (start, end) in enumerate(spans):
-            text = doc.text[start:end] if split else doc.text
-            out.append(RawSentence(text, doc.id, position, doc.line))
+            out.append(RawSentence(doc.text[start:end], doc.id, position, doc.line))
     return RawResult(out, len(docs), fmt, column, empty)
 
 

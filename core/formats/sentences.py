@@ -40,6 +40,11 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def trimmed(text: str) -> tuple[int, int]:
+    """The span of ``text`` without the spaces around it (empty at 0 for a blank text)."""
+    return _strip(text, 0, len(text)) or (0, 0)
+
+
 def needs_segmenter(text: str) -> bool:
     """False when no sentence can end before the text does (the shortcut past pysbd)."""
     body = text.rstrip()

@@ -94,7 +94,7 @@ class ImportExportMixin(StoreBase):
         from core.formats.raw import is_raw, read_raw
 
         where = os.fspath(path)
-        if fmt is None and is_raw(where, text_column):
+        if text_column is not None or (fmt is None and is_raw(where)):
             raw = read_raw(where, text_column, id_column, split=split)
             report = self.import_examples([], source=Path(where).name, where=where,
                                           bare=raw_sentences(raw.sentences))

@@ -41,7 +41,7 @@ def test_txt_is_one_text_a_line_split_into_sentences(tmp_path: Path) -> None:
                              ("Nice view.", "3", 0, 3)]
     assert (result.documents, result.format) == (2, "txt")
     assert [s.text for s in read_raw(path, split=False).sentences] == [
-        "The soup was cold. The staff were lovely!", "  Nice view.  "]
+        "The soup was cold. The staff were lovely!", "Nice view."]
 
 
 def test_csv_with_a_chosen_text_column_and_an_id_column(tmp_path: Path) -> None:
