@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.context import AppContext
 from app.main import build
-from app.settings import Settings
+from app.state.settings import Settings
 from core.storage import Project
 
 S14 = ('<sentences><sentence id="1"><text>The pizza</text><aspectTerms>'
