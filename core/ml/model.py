@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from core.domain import LABEL_NAMES, LABELS, Prediction, TermExample
+from core.domain import LABELS, Prediction, TermExample
 from core.ml.device import inference_autocast
 from core.ml.encoding import TermEncoder, length_buckets
 from core.ml.network import PolarityNet, load_encoder, load_tokenizer
