@@ -41,7 +41,9 @@ class Key(str, Enum):
 
 
 # Training defaults come from core (one source of truth, chosen there by cross-validation).
-_TWO_PHASE = TrainConfig.for_engine("two-phase")
+# The base is named: core's machine default asks torch whether CUDA is present, and the window
+# must not import torch at start (the app's own choice of base is the BASE_MODEL setting).
+_TWO_PHASE = TrainConfig.for_engine("two-phase", base_model="bundled")
 
 # One table of defaults; the type of each default is the type ``get`` returns.
 DEFAULTS: dict[Key, Any] = {
