@@ -164,3 +164,17 @@ def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch
     monkeypatch.setattr(sentences, "_CHUNK", 4)
     monkeypatch.setattr(sentences, "_workers", lambda: 2)
     assert sentences.split_many(texts) == serial
+
+
+def test_preview_of_a_large_file_reads_only_its_head(tmp_path: Path, monkeypatch) -> None:
+    import core.formats.raw as raw
+
+    monkeypatch.setattr(raw, "PREVIEW_BYTES", 50)  # cuts inside the quoted record 3
+    path = write(tmp_path, "big.csv", 'id,text\n1,"first"\n2,"second"\n3,"a long quoted\ntext cut"\n' + "4,x\n" * 50)
+    p = preview(path, n=20)
+    assert p.rows == [["1", "first"], ["2", "second"]]  # the record cut at byte 50 is left out, not an error
+    bad = write(tmp_path, "bad.csv", 'id,text\n1,"unclosed\n' + "2,x\n" * 50)
+    with pytest.raises(FormatError, match="malformed CSV"):
+        preview(bad)
+    with pytest.raises(FormatError, match="does not exist"):
+        preview(tmp_path / "none.txt")
