@@ -188,11 +188,34 @@ def _txt(path: str, data: bytes) -> tuple[list[str], Rows]:
     return ["text"], ((n, [line]) for n, line in enumerate(lines, 1) if line.strip())
 
 
-def _table(path: str, fmt: str) -> tuple[list[str], Rows]:
+PREVIEW_BYTES = 1 << 20  # a preview reads the first MiB of a text file, whatever its size
+
+
+def _head(path: str, size: int) -> tuple[bytes, bool]:
+    """The file's first ``size`` bytes cut after its last whole line, and whether it is longer."""
+    if not os.path.isfile(path):
+        read_bytes(path)  # missing, a folder: the usual error
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(size + 1)
+    except OSError as exc:
+        raise FormatError(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) <= size:
+        return data, False
+    cut = data.rfind(b"\n", 0, size)
+    return (data[:cut + 1] if cut >= 0 else data[:size]), True
+
+
+def _table(path: str, fmt: str, head: int | None = None) -> tuple[list[str], Rows, bool]:
+    """Column names, the rows, and whether only the first ``head`` bytes were read."""
     if fmt == "xlsx":
         read_bytes(path)  # the file's own errors (missing, a folder) first
-        return _xlsx(path)
-    data = read_bytes(path)
+        return (*_xlsx(path), False)
+    data, cut = _head(path, head) if head is not None else (read_bytes(path), False)
+    return (*_text_table(path, fmt, data), cut)
+
+
+def _text_table(path: str, fmt: str, data: bytes) -> tuple[list[str], Rows]:
     if not strip_bom(data).strip():
         raise FormatError(path, None, "file is empty")
     if fmt == "txt":
@@ -265,7 +288,7 @@ def read_documents(path: PathLike, text_column: str | None = None,
     """(documents, format, text column name, rows skipped because their text was empty)."""
     where = os.fspath(path)
     fmt = raw_format(where)
-    columns, rows = _table(where, fmt)
+    columns, rows, _ = _table(where, fmt)
     text_at = _text_index(where, columns, text_column)
     id_at = _pick(where, columns, id_column, (), "id") if id_column is not None else None
     docs: list[Document] = []
@@ -306,12 +329,16 @@ def preview(path: PathLike, n: int = 20) -> Preview:
     """The first ``n`` rows and the column names, and the text / id columns an import would take."""
     where = os.fspath(path)
     fmt = raw_format(where)
-    columns, rows = _table(where, fmt)
-    shown = []
-    for _line, cells in rows:
-        if len(shown) >= n:
-            break
-        shown.append(cells)
+    columns, rows, cut = _table(where, fmt, head=PREVIEW_BYTES)
+    shown: list[list[str]] = []
+    try:
+        for _line, cells in rows:
+            if len(shown) >= n:
+                break
+            shown.append(cells)
+    except FormatError:
+        if not (cut and shown):
+            raise  # a real error; a record cut at the end of the first MiB is none
     close = getattr(rows, "close", None)
     if close is not None:
         close()  # an .xlsx generator closes its workbook
