@@ -88,6 +88,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
         extra["lora"], adapter = lora.run(ctx, new_ids)
     _check_stop(should_stop)
     metrics = _final_metrics(ctx) if dist_info.is_main else {}
+    _check_stop(should_stop)  # before the model's description, whose version list imports peft (~1 s)
     seconds = time.perf_counter() - started
     info = {
         "format_version": FORMAT_VERSION,
