@@ -92,6 +92,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     if dist_info.is_main:
         metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats)
         extra["temperature"] = extra["calibration"]["temperature"]
+    _check_stop(should_stop)  # before the model's description, whose version list imports peft (~1 s)
     seconds = time.perf_counter() - started
     info = {
         "format_version": FORMAT_VERSION,
