@@ -39,7 +39,7 @@ in_root() { chroot "$BROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sb
 MOUNTED=()
 mount_root() {
     local fs
-    for fs in proc sys dev dev/pts; do
+    for fs in proc sys dev dev/pts dev/shm; do
         mkdir -p "$BROOT/$fs"
         mountpoint -q "$BROOT/$fs" && continue
         case "$fs" in
@@ -62,7 +62,7 @@ remove_root() {
     if [ -d "$BROOT" ]; then
         log "removing $BROOT"
         # never follow a bind mount into the host: umount first, then one file system only
-        for fs in dev/pts dev sys proc; do mountpoint -q "$BROOT/$fs" && umount -l "$BROOT/$fs"; done
+        for fs in dev/shm dev/pts dev sys proc; do mountpoint -q "$BROOT/$fs" && umount -l "$BROOT/$fs"; done
         rm -rf --one-file-system "$BROOT"
     fi
 }

@@ -15,7 +15,7 @@ ROOT="${POLARITY_SOURCE_ROOT:-$(cd "$HERE/.." && pwd)}"
 HOST_PY="${HOST_PYTHON:-$ROOT/.venv/bin/python}"
 TROOT="${POLARITY_PORTABLE_TEST_ROOT:-$ROOT/build/portable-test-root}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-read -r NAME VERSION < <(cd "$HERE" && "$HOST_PY" -c 'from project_meta import project_meta; print(*project_meta())')
+read -r NAME VERSION < <(cd "$ROOT/packaging" && "$HOST_PY" -c 'from project_meta import project_meta; print(*project_meta())')
 ARCHIVE="${1:-$ROOT/dist/$NAME-$VERSION-linux-x86_64.tar.gz}"
 TOP="$NAME-$VERSION"
 # What a desktop must supply (bullseye's package names): the GL dispatch libraries (the graphics
@@ -43,10 +43,10 @@ tops="$(ls "$WORK")"
 desktop_hints="$(desktop-file-validate "$WORK/$TOP/polarity-studio.desktop" 2>&1 || true)"
 
 log "smoke test on this machine ($(ldd --version | head -n 1))"
-"$HOST_PY" "$HERE/smoke_test.py" --folder "$WORK/$TOP" >"$WORK/host.json" || true
+"$HOST_PY" "$ROOT/packaging/smoke_test.py" --folder "$WORK/$TOP" >"$WORK/host.json" || true
 
 log "fresh Debian 11 root in $TROOT"
-for fs in dev/pts dev sys proc; do mountpoint -q "$TROOT/$fs" 2>/dev/null && umount -l "$TROOT/$fs"; done
+for fs in dev/shm dev/pts dev sys proc; do mountpoint -q "$TROOT/$fs" 2>/dev/null && umount -l "$TROOT/$fs"; done
 rm -rf --one-file-system "$TROOT"
 mkdir -p "$TROOT"
 debootstrap --variant=minbase bullseye "$TROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
@@ -58,18 +58,19 @@ chroot "$TROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTE
     || { tail -n 20 "$WORK/apt.log" >&2; exit 1; }
 mkdir -p "$TROOT/opt"
 tar -C "$TROOT/opt" -xzf "$ARCHIVE"
-for fs in proc sys dev dev/pts; do
+for fs in proc sys dev dev/pts dev/shm; do
     if [ "$fs" = proc ]; then mount -t proc proc "$TROOT/proc"; else mount --bind "/$fs" "$TROOT/$fs"; fi
     MOUNTED=("$TROOT/$fs" "${MOUNTED[@]}")
 done
 guest_glibc="$(chroot "$TROOT" /usr/bin/ldd --version | head -n 1)"
-# what the bundled libraries still miss there (optional Qt plugins for other desktops, mostly)
-chroot "$TROOT" /bin/sh -c "find /opt/$TOP -name '*.so*' -type f | while read -r f; do
+# what the bundled libraries still miss there (optional Qt plugins for other desktops, mostly);
+# LD_LIBRARY_PATH as the program's bootloader sets it, so bundled libraries count as found
+chroot "$TROOT" /usr/bin/env LD_LIBRARY_PATH="/opt/$TOP/_internal" /bin/sh -c "find /opt/$TOP -name '*.so*' -type f | while read -r f; do
     ldd \"\$f\" 2>/dev/null | sed -n \"s|^\\s*\\(\\S*\\) => not found|\\1 \${f#/opt/$TOP/}|p\"; done" \
     | sort >"$WORK/missing.txt" || true
 
 log "smoke test inside Debian 11 ($guest_glibc)"
-"$HOST_PY" "$HERE/smoke_test.py" --chroot "$TROOT" --folder "$TROOT/opt/$TOP" >"$WORK/guest.json" || true
+"$HOST_PY" "$ROOT/packaging/smoke_test.py" --chroot "$TROOT" --folder "$TROOT/opt/$TOP" >"$WORK/guest.json" || true
 
 "$HOST_PY" - "$WORK" "$guest_glibc" "$desktop_hints" <<'EOF'
 import json, sys
