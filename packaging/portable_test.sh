@@ -52,10 +52,10 @@ mkdir -p "$TROOT"
 debootstrap --variant=minbase bullseye "$TROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
     || { tail -n 20 "$WORK/debootstrap.log" >&2; exit 1; }
 cp -L /etc/resolv.conf "$TROOT/etc/resolv.conf"
+in_test_root() { chroot "$TROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 # shellcheck disable=SC2086
-chroot "$TROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -c \
-    "apt-get update -q && apt-get install -y -q --no-install-recommends $DESKTOP_PACKAGES" >"$WORK/apt.log" 2>&1 \
-    || { tail -n 20 "$WORK/apt.log" >&2; exit 1; }
+{ in_test_root apt-get update -q && in_test_root apt-get install -y -q --no-install-recommends $DESKTOP_PACKAGES; } \
+    >"$WORK/apt.log" 2>&1 || { tail -n 20 "$WORK/apt.log" >&2; exit 1; }
 mkdir -p "$TROOT/opt"
 tar -C "$TROOT/opt" -xzf "$ARCHIVE"
 for fs in proc sys dev dev/pts dev/shm; do

@@ -105,6 +105,10 @@ def test_build_is_lean(build_report: dict) -> None:
     assert (internal / "resources" / "starter_model" / "model.json").is_file()
     assert not list(internal.glob("PySide6/Qt/lib/libQt6WebEngine*")), "WebEngine must not be bundled"
     assert not (internal / "torch" / "test").exists()
+    bundled = {p.name for p in internal.rglob("*.so*")}
+    assert not {n for n in bundled if n.startswith(("libcudart", "libcublas", "libcudnn"))}, "no CUDA in a CPU build"
+    assert not bundled & {"libstdc++.so.6", "libGL.so.1", "libEGL.so.1", "libxcb.so.1", "libglib-2.0.so.0"}, \
+        "the desktop supplies these"
 
 
 @needs_build
