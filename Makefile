@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter starter-export accurate package package-test clean
+.PHONY: install demo test app screenshot benchmarks starter starter-export accurate package package-test \
+	package-portable package-portable-test package-portable-clean clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,21 @@ package: $(STAMP)
 package-test: package
 	$(BIN)/python packaging/smoke_test.py
 	$(BIN)/python packaging/stamp.py --write
+
+# The build people download: PyInstaller inside a Debian 11 root (glibc 2.31), so it starts on
+# glibc 2.31 and newer (Debian 11+, Ubuntu 20.04+, RHEL/Rocky 9). Needs root and debootstrap; the
+# root is cached in build/portable-root (package-portable-clean removes it).
+package-portable: $(STAMP)
+	HOST_PYTHON=$(BIN)/python packaging/portable.sh
+
+# The portable build's smoke test on this machine and in a fresh Debian 11 root, then the
+# fingerprint of the packaging inputs it verified (as package-test does).
+package-portable-test: package-portable
+	HOST_PYTHON=$(BIN)/python packaging/portable_test.sh
+	$(BIN)/python packaging/stamp.py --write
+
+package-portable-clean:
+	packaging/portable.sh --remove-root
 
 clean:
 	rm -rf $(VENV) build dist

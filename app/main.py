@@ -28,6 +28,7 @@ from app.context import AppContext  # noqa: E402
 from app.controllers.project_controller import AppController, deferred_start  # noqa: E402
 from app.views.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
 from app.state.settings import APPLICATION, ORGANIZATION  # noqa: E402
+from app.startup_checks import EXIT_NO_DISPLAY, no_display_problem  # noqa: E402
 from app.theme.style import apply_style  # noqa: E402
 from app.controllers.team_controller import db_argument  # noqa: E402
 from core.paths import resources_dir  # noqa: E402
@@ -85,6 +86,9 @@ def build(ctx: AppContext) -> tuple[MainWindow, AppController]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if (no_display := no_display_problem(argv)) is not None:  # before Qt aborts the process (exit 134)
+        print(no_display, file=sys.stderr)
+        return EXIT_NO_DISPLAY
     args = parse_args(argv)
     start_with = db_argument(args.db) or args.project  # --db without a URL and no $POLARITY_DB_URL exits here
     logging.basicConfig(level=logging.DEBUG if args.debug or os.environ.get("POLARITY_STUDIO_DEBUG") else

@@ -3,7 +3,13 @@
 Runs PyInstaller on ``packaging/polarity_studio.spec`` into ``dist/polarity-studio/`` (one folder:
 ``polarity-studio`` and ``polarity`` beside ``_internal/``), adds the Linux desktop entry, icon and
 installer script to the folder, packs ``dist/polarity-studio-<version>-<os>-<arch>.tar.gz`` (``.zip``
-on Windows) and prints a JSON report: build_seconds, folder_mb, archive_mb.
+on Windows) whose files unpack into a versioned folder ``polarity-studio-<version>/`` (so a new
+version unpacked beside an old one never mixes files), and prints a JSON report: build_seconds,
+folder_mb, archive_mb and, on Linux, glibc_max: the newest glibc symbol version any bundled
+library or program needs (``objdump -T``), the oldest glibc the build runs on.
+
+The build runs on this machine's glibc and newer. ``packaging/portable.sh`` (``make
+package-portable``) runs this script inside a Debian 11 root, for glibc 2.31 and newer.
 
 Options: ``--archive gz|xz|zip|none`` (default gz; zip on Windows), ``--clean`` (drop PyInstaller's
 cache first), ``--skip-build`` (only pack an existing folder).
@@ -15,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -90,7 +97,37 @@ def add_desktop_files(folder: Path) -> None:
             shutil.copy2(src, icons / src.name)
 
 
-def pack(folder: Path, kind: str, stem: str) -> tuple[Path | None, float]:
+GLIBC_VERSION = re.compile(rb"\bGLIBC_(\d+)\.(\d+)(?:\.(\d+))?\b")
+
+
+def glibc_needs(folder: Path) -> dict[str, object] | None:
+    """The newest ``GLIBC_x.y`` symbol version that any ELF file in the folder needs, and which file
+    needs it (``objdump -T``: the dynamic symbols the loader resolves). None off Linux or without objdump."""
+    objdump = shutil.which("objdump")
+    if not sys.platform.startswith("linux") or not objdump:
+        return None
+    best: tuple[int, ...] = (0,)
+    needs_it: list[str] = []
+    elf_files = 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        elf_files += 1
+        out = subprocess.run([objdump, "-T", str(path)], capture_output=True).stdout
+        versions = {tuple(int(g) for g in m.groups() if g is not None) for m in GLIBC_VERSION.finditer(out)}
+        top = max(versions, default=(0,))
+        if top > best:
+            best, needs_it = top, []
+        if top == best:
+            needs_it.append(path.relative_to(folder).as_posix())
+    return {"glibc_max": ".".join(map(str, best)), "glibc_max_needed_by": needs_it[:8], "elf_files": elf_files}
+
+
+def pack(folder: Path, kind: str, stem: str, top: str) -> tuple[Path | None, float]:
+    """The archive of ``folder``, whose files unpack into ``top/``."""
     started = time.perf_counter()
     if kind == "none":
         return None, 0.0
@@ -100,14 +137,15 @@ def pack(folder: Path, kind: str, stem: str) -> tuple[Path | None, float]:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    zf.write(path, path.relative_to(folder.parent).as_posix())
+                    zf.write(path, (Path(top) / path.relative_to(folder)).as_posix())
     else:
         target = DIST / f"{stem}.tar.{kind}"
         tmp = target.with_name(target.name + ".part")
         if kind == "xz" and shutil.which("tar") and shutil.which("xz"):
             # multi-threaded xz: Python's lzma uses one core and takes several minutes here
             with open(tmp, "wb") as out:
-                tar = subprocess.Popen(["tar", "-C", str(folder.parent), "-cf", "-", folder.name],
+                tar = subprocess.Popen(["tar", "-C", str(folder.parent), f"--transform=s,^{folder.name},{top},",
+                                        "-cf", "-", folder.name],
                                        stdout=subprocess.PIPE)
                 subprocess.run(["xz", "-6", "-T0", "-c"], stdin=tar.stdout, stdout=out, check=True)
                 if tar.wait() != 0:
@@ -115,7 +153,7 @@ def pack(folder: Path, kind: str, stem: str) -> tuple[Path | None, float]:
         else:
             options = {"compresslevel": 6} if kind == "gz" else {"preset": 6}
             with tarfile.open(tmp, f"w:{kind}", **options) as tf:  # type: ignore[call-overload]
-                tf.add(folder, arcname=folder.name)
+                tf.add(folder, arcname=top)
     os.replace(tmp, target)
     return target, time.perf_counter() - started
 
@@ -137,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     stem = f"{name}-{version}-{platform_tag()}"
     for old in DIST.glob(f"{stem}.*"):
         old.unlink()
-    archive, archive_seconds = pack(folder, args.archive, stem)
+    archive, archive_seconds = pack(folder, args.archive, stem, f"{name}-{version}")
     report = {
         "name": name, "version": version, "platform": platform_tag(), "folder": str(folder.relative_to(ROOT)),
         "build_seconds": round(build_seconds, 1) if build_seconds is not None else None,
@@ -146,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         "archive": str(archive.relative_to(ROOT)) if archive else None,
         "archive_mb": round(archive.stat().st_size / MIB, 1) if archive else None,
         "archive_seconds": round(archive_seconds, 1),
+        "archive_folder": f"{name}-{version}/" if archive else None,
+        **(glibc_needs(folder) or {}),
     }
     print(json.dumps(report))
     return 0

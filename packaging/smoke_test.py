@@ -14,6 +14,10 @@ PATH or PYTHONPATH. Checks, and times:
                                             loaded on its thread, terms scored, a PNG written
 
 Prints one JSON report (timings in seconds) and exits non-zero if any check failed.
+
+``--chroot DIR`` runs the programs inside another system's root (``packaging/portable_test.sh``: a
+bare Debian 11 with the desktop libraries only; /proc, /sys and /dev mounted there by the caller):
+the folder and the fresh home then lie inside DIR, and this script stays on the host.
 """
 
 from __future__ import annotations
@@ -69,7 +73,28 @@ def network_jail() -> list[str]:
     return [unshare, "-rn"] if ok else []
 
 
+# The root the programs run in (--chroot), else None: set once by main() before any run().
+CHROOT: Path | None = None
+
+
+def inside(value: str) -> str:
+    """A host path under CHROOT as the programs see it there ("/tmp/..."); anything else unchanged."""
+    if CHROOT is None or not value.startswith(f"{CHROOT}/"):
+        return value
+    return "/" + value[len(str(CHROOT)):].lstrip("/")
+
+
+def chroot_prefix(work: Path) -> list[str]:
+    """``chroot DIR env -C WORK``: coreutils' chroot changes to /, env -C to the work folder inside."""
+    if CHROOT is None:
+        return []
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    return [chroot, str(CHROOT), "/usr/bin/env", "-C", inside(str(work))]
+
+
 def run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tuple[subprocess.CompletedProcess, float]:
+    cmd = [inside(arg) for arg in cmd]
+    env = {key: inside(value) for key, value in env.items()}
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     return proc, time.perf_counter() - started
@@ -101,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", help="the built folder (default: dist/<name>)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each run")
     parser.add_argument("--no-screenshot", action="store_true", help="skip the --screenshot run")
+    parser.add_argument("--chroot", metavar="DIR", help="run the programs inside this root (the folder lies in it)")
     args = parser.parse_args(argv)
+    global CHROOT
+    CHROOT = Path(args.chroot).resolve() if args.chroot else None
     name, version = project_meta()
     folder = Path(args.folder) if args.folder else ROOT / "dist" / name
     studio, cli = folder / f"{name}{EXE_SUFFIX}", folder / f"polarity{EXE_SUFFIX}"
@@ -118,13 +146,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     jail = network_jail()
     report["network"] = "none (unshare -rn)" if jail else "offline env + dead proxies"
-    with tempfile.TemporaryDirectory(prefix="polarity-smoke-") as tmp_name:
+    report["root"] = str(CHROOT) if CHROOT else "/"
+    tmp_parent = CHROOT / "tmp" if CHROOT else None
+    with tempfile.TemporaryDirectory(prefix="polarity-smoke-", dir=tmp_parent) as tmp_name:
         tmp = Path(tmp_name)
         home = tmp / "home"
         home.mkdir()
         env = offline_env(home)
         work = tmp / "work"
         work.mkdir()
+        jail = jail + chroot_prefix(work)
 
         proc, secs = run(jail + [str(studio), "--version"], env, work, 120)
         check("version", proc.returncode == 0 and proc.stdout.strip() == f"{name} {version}",

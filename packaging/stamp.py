@@ -1,8 +1,12 @@
 """The fingerprint of the packaging inputs, so CI builds the desktop program only when they change.
 
 ``python packaging/stamp.py --check``  exit 0 if packaging/ and pyproject.toml are what the last
-                                       passing ``make package-test`` saw, 1 if they changed
-``python packaging/stamp.py --write``  record them (``make package-test`` does this after it passes)
+                                       passing package test saw, 1 if they changed
+``python packaging/stamp.py --write``  record them (``make package-portable-test`` and ``make
+                                       package-test`` do this after they pass)
+
+The inputs include the portable build's scripts (packaging/portable.sh, portable_test.sh), so a
+change to how the Debian 11 root is made is rebuilt and smoke-tested like a change to the spec.
 
 The fingerprint (``packaging/verified.sha256``) is committed with the change it verified. A change
 to the packaging that was not verified on a developer's machine therefore makes every CI run build
