@@ -89,3 +89,49 @@ def test_a_broken_export_falls_back_to_torch_with_one_line(tiny_model: Path, tmp
     model = load_predictor(str(broken), "cpu", heard.append)
     assert model.runtime == "torch"
     assert len(heard) == 1 and "\n" not in heard[0] and "torch instead" in heard[0]
+
+
+@pytest.fixture
+def starter_without_export(tiny_base_model: Path, small_examples: list, tmp_path: Path, monkeypatch) -> Path:
+    """A LoRA model laid out as the shipped starter is (no export), with an empty user cache."""
+    from core.ml.config import TrainConfig
+    from core.ml.train import train
+
+    cfg = TrainConfig.for_engine("lora", base_model=str(tiny_base_model), epochs=(1, 0), batch_size=8, seed=4)
+    folder = train(cfg, small_examples, None).model.save(tmp_path / "resources" / "starter_model")
+    info = json.loads((folder / "model.json").read_text())
+    del info["serving"]
+    (folder / "model.json").write_text(json.dumps(info), encoding="utf-8")
+    for name in ("model.onnx", "model.int8.onnx"):
+        (folder / name).unlink(missing_ok=True)
+    monkeypatch.setattr("core.paths.starter_model_dir", lambda: folder)
+    monkeypatch.setenv("POLARITY_CACHE_DIR", str(tmp_path / "cache"))
+    return folder
+
+
+def test_the_starter_export_is_built_in_the_background_saying_so(qtbot, starter_without_export: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.services.predictor_service import PREPARING, PredictionService, starter_ref
+    from core.serve.starter import cached_export
+
+    service = PredictionService()
+    states: list[tuple[str, str]] = []
+    service.state_changed.connect(lambda s, m: states.append((s, m)))
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(service.state == "loading"))
+    timer.start(20)
+    try:
+        with qtbot.waitSignal(service.state_changed, timeout=120000, check_params_cb=lambda s, _m: s == "ready"):
+            service.set_model(starter_ref(starter_without_export, "cpu"))
+            assert service.loading_text != PREPARING  # nothing is being built yet: "Loading model…"
+            qtbot.waitUntil(lambda: service.loading_text == PREPARING, timeout=60000)
+    finally:
+        timer.stop()
+    building = [m for s, m in states if s == "loading" and "export" in m]
+    assert building and "once" in building[0]  # the status bar says what it is doing
+    assert "onnx" in service.message  # then served by the export it built
+    assert sum(ticks) >= 3  # the GUI thread kept running while it was built
+    assert cached_export(starter_without_export)[1] is not None
+    assert service.shutdown(10000)
