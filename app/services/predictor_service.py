@@ -35,7 +35,7 @@ PAUSE_MS = 250
 SCORE_PAGE = 64     # sentences read from the store at a time while scoring
 CACHE_LIMIT = 50_000
 LOADING = "Loading model…"
-PREPARING = "Preparing the model for fast predictions (once, about a minute)…"
+PREPARING = "Preparing the model, once (about a minute)…"
 @dataclass(frozen=True)
 class ModelRef:
     """Which model to serve: a registered version of the project, or the starter model."""
