@@ -268,9 +268,10 @@ class PredictionService(QObject):
     @Slot(object)
     def _on_load_progress(self, message: object) -> None:
         """The loader's news while loading (the starter's export being built, a fallback to torch)."""
-        log.info("model %s: %s", self._ref.name if self._ref else "?", message)
+        building = str(message).startswith("building")
+        (log.info if building else log.warning)("model %s: %s", self._ref.name if self._ref else "?", message)
         if self.state == "loading" and self._ref is not None:
-            self.loading_text = PREPARING if "export" in str(message) else self.loading_text
+            self.loading_text = PREPARING if building else self.loading_text
             self._set_state("loading", f"{self._ref.name}: {message}")
 
     @Slot(object)
