@@ -7,10 +7,9 @@ imported just to predict; only a folder without one (or a CUDA device) loads tor
 in the GUI thread. The starter model's export is built once into the user cache on its first
 load (with torch, on the lane), saying so meanwhile (app.services.model_loader).
 ``PredictionService`` is the GUI-side face: it caches predictions per (model, sentence, start,
-end) and hands answers back by signal. Between requests it scores the project's terms for the active version in small
-steps and stores them (the "least confident" and "model disagrees" filters rank by them); an
-interactive request waits at most one small step.
-
+end) and hands answers back by signal. Between requests it scores the project's terms for the
+active version in small steps and stores them (the "least confident" and "model disagrees"
+filters rank by them); an interactive request waits at most one small step.
 """
 
 from __future__ import annotations
@@ -35,7 +34,9 @@ PAUSE_MS = 250
 SCORE_PAGE = 64     # sentences read from the store at a time while scoring
 CACHE_LIMIT = 50_000
 LOADING = "Loading model…"
-PREPARING = "Preparing the model, once (about a minute)…"
+PREPARING = "Preparing the model, once (about a minute)…"  # the starter's export being built
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """Which model to serve: a registered version of the project, or the starter model."""
