@@ -29,7 +29,7 @@ demo: $(STAMP) starter-export
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
-app: $(STAMP)
+app: $(STAMP) starter-export
 	$(BIN)/polarity-studio
 
 screenshot: $(STAMP)
@@ -40,7 +40,8 @@ starter: $(STAMP)
 
 # The starter model's ONNX export (~90 MB, never committed), built into the user cache
 # ($$POLARITY_CACHE_DIR, else ~/.cache/polarity-studio) so the first prediction needs no torch.
-# Without this step it is built on first use.
+# Without this step the app (or the CLI) builds it on first use, once; when it is built already,
+# this step only checks its hash (no torch import), so `make app` and `make demo` run it each time.
 starter-export: $(STAMP)
 	$(BIN)/polarity models export resources/starter_model
 # The accurate tier: all-mpnet-base-v2 (~0.85 GB) into the user's data folder, for --base-model mpnet.

@@ -236,11 +236,17 @@ def _load_model(folder: str | None, device: str, precision: str = "auto", runtim
 
 # -- models export ----------------------------------------------------------------------------
 def cmd_models_export(args: argparse.Namespace) -> int:
-    from core.ml.model import add_export
     from core.serve.info import read_info
+    from core.serve.starter import cached_export, is_starter
 
-    read_info(Path(args.folder))  # a missing or foreign folder fails here, before torch loads
-    serving = add_export(args.folder)
+    folder = Path(args.folder)
+    read_info(folder)  # a missing or foreign folder fails here, before torch loads
+    # The starter's export built already (make app / make demo run this each time): no torch to load.
+    serving = cached_export(folder)[1] if is_starter(folder) else None
+    if serving is None:
+        from core.ml.model import add_export
+
+        serving = add_export(args.folder)
     data = {"folder": args.folder, **serving}
     if serving.get("runtime") != "onnx":
         raise UserError(f"{args.folder}: cannot export this model ({serving.get('export_error')})")

@@ -145,7 +145,7 @@ class LabelingController(QObject):
         if pred is not None:
             panel.show_prediction(pred, human, self._owner)
         elif self.predictor.state == "loading":
-            panel.show_loading("Loading model…", human, self._owner)  # this term's label, not the last one's
+            panel.show_loading(self.predictor.loading_text, human, self._owner)  # this term's label
         elif self.predictor.state == "ready":
             panel.show_loading("Predicting…", human, self._owner)
         elif human is None:

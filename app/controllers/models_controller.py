@@ -67,7 +67,7 @@ class ModelController(QObject):
         if p.state == "ready" and ref is not None:
             text = f"{icons['ready']} Model {ref.name}"
         elif p.state == "loading" and ref is not None:
-            text = f"{icons['loading']} Loading {ref.name}…"
+            text = f"{icons['loading']} {p.message}"  # "Loading v3…", or what the load is doing
         elif p.state == "failed":
             text = f"{icons['failed']} Model failed to load"
         else:

@@ -1,15 +1,15 @@
 """The model-holding predictor: one worker lane that loads a model once and answers term after term.
 
 Every piece of work (load, predict, one scoring step) is a ``Worker`` on one ``WorkerLane``, so
-the loaded model and the scoring connection (``_Engine``) stay on that one thread; torch and
-transformers are imported there, on the first load, never in the GUI thread. ``PredictionService``
-is the GUI-side face: it caches predictions per (model, sentence, start, end) and hands answers
-back by signal. Between requests it scores the project's terms for the active version in small
-steps and stores them (the "least confident" and "model disagrees" filters rank by them); an
-interactive request waits at most one small step.
-
-``load_predictor`` is the one place that turns a model folder into something with
-``predict_one`` / ``predict_proba``: another backend (ONNX) slots in there.
+the loaded model and the scoring connection (``_Engine``) stay on that one thread. A folder with
+an ONNX export is served by onnxruntime (``core.serve``), so neither torch nor transformers is
+imported just to predict; only a folder without one (or a CUDA device) loads torch, there, never
+in the GUI thread. The starter model's export is built once into the user cache on its first
+load (with torch, on the lane), saying so meanwhile (app.services.model_loader).
+``PredictionService`` is the GUI-side face: it caches predictions per (model, sentence, start,
+end) and hands answers back by signal. Between requests it scores the project's terms for the
+active version in small steps and stores them (the "least confident" and "model disagrees"
+filters rank by them); an interactive request waits at most one small step.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.services.model_loader import load_predictor, use_default_torch_threads, use_one_torch_thread  # noqa: F401
 from app.workers.worker import Worker, WorkerLane
 from core.domain import Prediction
 
@@ -32,27 +33,8 @@ IDLE_BEFORE_SCORING_S = 1.5  # background scoring pauses while the person is pic
 PAUSE_MS = 250
 SCORE_PAGE = 64     # sentences read from the store at a time while scoring
 CACHE_LIMIT = 50_000
-_torch_threads: int | None = None  # torch's own default, before the predictor thread changed it
-
-
-def use_one_torch_thread() -> None:
-    """In the predictor thread: one intra-op thread. One short sentence gains little from more, and
-    with training (or anything else) on the same cores, extra threads mostly wait: on 2 busy
-    cores a MiniLM prediction took 16 ms median with one thread, 80-135 ms with two."""
-    global _torch_threads
-    import torch
-
-    if _torch_threads is None:
-        _torch_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-
-
-def use_default_torch_threads() -> None:
-    """In a training thread: torch's default again (threads started later inherit the predictor's 1)."""
-    import torch
-
-    if _torch_threads is not None:
-        torch.set_num_threads(_torch_threads)
+LOADING = "Loading model…"
+PREPARING = "Preparing the model, once (about a minute)…"  # the starter's export being built
 
 
 @dataclass(frozen=True)
@@ -81,16 +63,6 @@ class ScoreJob:
     models_dir: str | None = None  # a server project's models folder, as the GUI resolved it
 
 
-def load_predictor(folder: str, device: str) -> Any:
-    """The served model for ``folder``: anything with ``predict_one``, ``predict_proba`` and ``device``."""
-    from core.ml.base_models import quiet_transformers
-    from core.ml.model import PolarityModel
-
-    quiet_transformers()
-    use_one_torch_thread()
-    return PolarityModel.load(folder, device=device)
-
-
 @dataclass
 class _Engine:
     """What lives on the predictor lane; only the lane's jobs below touch it."""
@@ -112,22 +84,24 @@ class _Engine:
 
 
 # ---- lane jobs (plain functions: they run on the predictor lane, one at a time) ----------------
-def _load_job(engine: _Engine, ref: ModelRef, loader: Callable[[str, str], Any], *, on_progress: Any,
+def _load_job(engine: _Engine, ref: ModelRef, loader: Callable[..., Any], *, on_progress: Any,
               should_stop: Any) -> tuple[ModelRef, bool, str]:
-    """(ref, loaded?, message): a bad model folder is an answer, not a failure of the lane."""
+    """(ref, loaded?, message): a bad model folder is an answer, not a failure of the lane.
+    What the loader says meanwhile (building the starter's export) goes out as progress."""
     if engine.ref == ref and engine.model is not None:
         return ref, True, "already loaded"
     engine.end_job()
     engine.model, engine.ref = None, ref
     started = time.perf_counter()
     try:
-        engine.model = loader(ref.folder, ref.device)
+        engine.model = loader(ref.folder, ref.device, on_progress)
     except Exception as exc:  # noqa: BLE001 - reported, never fatal
         engine.ref = None
         return ref, False, str(exc) or type(exc).__name__
     seconds = time.perf_counter() - started
-    log.info("model %s loaded in %.2f s on %s", ref.name, seconds, engine.model.device)
-    return ref, True, f"{engine.model.device}, loaded in {seconds:.1f} s"
+    runtime = getattr(engine.model, "runtime", "torch")
+    log.info("model %s loaded in %.2f s on %s (%s)", ref.name, seconds, engine.model.device, runtime)
+    return ref, True, f"{runtime} on {engine.model.device}, loaded in {seconds:.1f} s"
 
 
 def _predict_job(engine: _Engine, key: PredictKey, *, on_progress: Any,
@@ -158,10 +132,8 @@ def _score_step_job(engine: _Engine, job: ScoreJob, *, on_progress: Any, should_
         engine.end_job()
         return engine.done, engine.total, True
     chunk, engine.queue = engine.queue[:SCORE_STEP], engine.queue[SCORE_STEP:]
-    preds = engine.model.predict_proba([(s, a, b) for _tid, (s, a, b) in chunk])
-    from core.ml.model import to_prediction
-
-    engine.store.store_predictions(job.ref.version_id, [(tid, to_prediction(p)) for (tid, _), p in zip(chunk, preds)])
+    preds = engine.model.predict_many([item for _tid, item in chunk])
+    engine.store.store_predictions(job.ref.version_id, [(tid, p) for (tid, _), p in zip(chunk, preds)])
     engine.done += len(chunk)
     return engine.done, engine.total, False
 
@@ -193,8 +165,6 @@ def _unload_job(engine: _Engine, *, on_progress: Any, should_stop: Any) -> None:
     engine.model, engine.ref = None, None
 
 
-
-
 class PredictionService(QObject):
     """GUI-thread face of the predictor lane: a cache, requests, and answers as signals.
 
@@ -206,7 +176,7 @@ class PredictionService(QObject):
     scoring_progress = Signal(int, int)       # done, total
     scoring_finished = Signal(int)            # version id
 
-    def __init__(self, parent: QObject | None = None, loader: Callable[[str, str], Any] = load_predictor) -> None:
+    def __init__(self, parent: QObject | None = None, loader: Callable[..., Any] = load_predictor) -> None:
         super().__init__(parent)
         self._lane = WorkerLane("predictor", self)
         self._engine = _Engine()
@@ -220,6 +190,7 @@ class PredictionService(QObject):
         self._closed = False
         self.state = "none"
         self.message = "No model yet"
+        self.loading_text = LOADING  # what the term card says while the model loads
 
     # ---- model -------------------------------------------------------------------------------
     @property
@@ -239,8 +210,10 @@ class PredictionService(QObject):
             self._submit(Worker(_unload_job, self._engine))
             self._set_state("none", why_none or "No model yet")
             return
+        self.loading_text = LOADING
         self._set_state("loading", f"Loading {ref.name}…")
         worker = Worker(_load_job, self._engine, ref, self._loader)
+        worker.progress.connect(self._on_load_progress)
         worker.finished.connect(self._on_loaded)
         self._submit(worker)
 
@@ -292,6 +265,15 @@ class PredictionService(QObject):
             return
         self._set_state("ready", f"{ref.name} ({message})")
         self._start_scoring()
+
+    @Slot(object)
+    def _on_load_progress(self, message: object) -> None:
+        """The loader's news while loading (the starter's export being built, a fallback to torch)."""
+        building = str(message).startswith("building")
+        (log.info if building else log.warning)("model %s: %s", self._ref.name if self._ref else "?", message)
+        if self.state == "loading" and self._ref is not None:
+            self.loading_text = PREPARING if building else self.loading_text
+            self._set_state("loading", f"{self._ref.name}: {message}")
 
     @Slot(object)
     def _on_predicted(self, answer: Any) -> None:

@@ -8,7 +8,10 @@ anything else is taken as a hub id, which only works online.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
+import sys
 from pathlib import Path
 
 BUNDLED = "bundled"
@@ -51,13 +54,33 @@ def mpnet_installed() -> bool:
 def default_base_model() -> str:
     """The base a training gets when none is named: MPNet where a CUDA GPU makes it affordable and
     it is installed, else the bundled MiniLM (MPNet costs ~5.7x per step, too slow on most CPUs)."""
-    if not mpnet_installed():
+    if not mpnet_installed() or not _cuda_possible():
         return BUNDLED
     try:
         import torch
     except ImportError:
         return BUNDLED
     return MPNET if torch.cuda.is_available() else BUNDLED
+
+
+def _cuda_possible() -> bool:
+    """False when CUDA surely is not there, found without importing torch (2 s): the app's settings
+    ask for this default at start, and the first prediction (ONNX) must not wait for torch."""
+    return "torch" in sys.modules or not surely_no_cuda()  # torch loaded already: ask torch itself
+
+
+def surely_no_cuda() -> bool:
+    """No NVIDIA driver loaded (Linux), or a CPU-only torch build (its version.py: ``cuda = None``)."""
+    if sys.platform.startswith("linux") and not Path("/proc/driver/nvidia").exists():
+        return True
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return False  # a frozen build: torch decides
+    try:
+        version = (Path(spec.origin).parent / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return re.search(r"^cuda\b[^=]*=\s*None\s*$", version, re.M) is not None
 
 
 def resolve_base_model(spec: str | None) -> str:

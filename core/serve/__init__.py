@@ -64,9 +64,9 @@ def resolve_export(folder: Path, info: dict[str, Any], build: bool = True,
     serving = serving_of(info)
     if serving is not None:
         return folder, serving
-    from core.serve.starter import build_export, cached_export, is_starter
+    from core.serve.starter import build_export, cached_export, is_starter_copy
 
-    if not is_starter(folder):
+    if not is_starter_copy(folder):
         return folder, None
     where, serving = cached_export(folder)
     if serving is None and build:

@@ -38,6 +38,23 @@ def is_starter(folder: Path) -> bool:
         return False
 
 
+def is_starter_copy(folder: Path) -> bool:
+    """The starter, or a project's copy of it (core.starter copies the small starter into every new
+    project): the same files hash the same, so the one cached export serves them all."""
+    if is_starter(folder):
+        return True
+    from core.paths import starter_model_dir
+
+    shipped = starter_model_dir()
+    # A folder with its own encoder (90 MB) is never the starter: not worth hashing.
+    if (folder / "encoder").exists() or not (shipped / "model.json").is_file():
+        return False
+    try:
+        return weights_hash(folder) == weights_hash(shipped)
+    except (OSError, ValueError):
+        return False
+
+
 def bundled_export_dir() -> Path:
     """A prebuilt export a frozen build may ship beside the starter (a copy of a cache folder)."""
     from core.paths import resources_dir

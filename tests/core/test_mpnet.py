@@ -134,3 +134,26 @@ def test_mpnet_is_the_default_base_only_with_cuda(tiny_mpnet, monkeypatch, tmp_p
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert TrainConfig.for_engine("two-phase").base_model == "mpnet"
     assert TrainConfig.for_engine("lora", base_model="bundled").base_model == "bundled"  # a named base wins
+
+
+def test_the_default_base_is_found_without_importing_torch_where_cuda_cannot_be(tiny_mpnet, monkeypatch, tmp_path):
+    # The app's settings ask for the default at start: on a CPU-only torch build (or with no NVIDIA
+    # driver) the answer must not cost a torch import, or the first ONNX prediction waits for it.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from core.ml import base_models
+
+    monkeypatch.setenv("POLARITY_DATA_DIR", str(tmp_path / "data"))
+    shutil.copytree(tiny_mpnet, base_models.mpnet_model_path())
+    if not base_models.surely_no_cuda():
+        pytest.skip("this machine may have CUDA: the default needs torch to tell")
+    code = ("import json, sys; from core.ml.config import TrainConfig; "
+            "print(json.dumps([TrainConfig.for_engine('two-phase').base_model, 'torch' in sys.modules]))")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["bundled", False]

@@ -91,3 +91,18 @@ def test_models_export_of_the_starter_fills_the_cache(starter, capsys):
     assert json.loads(capsys.readouterr().out)["runtime"] == "onnx"
     assert cached_export(starter)[1] is not None
     assert not (starter / "model.onnx").exists()
+
+
+def test_a_projects_copy_of_the_starter_is_served_by_the_same_cached_export(starter, tmp_path):
+    # core.starter copies the small starter into each new project: the demo's v1 is such a copy.
+    copy = tmp_path / "project-models" / "starter"
+    shutil.copytree(starter, copy)
+    assert load_predictor(copy).runtime == "onnx"
+    where, serving = cached_export(starter)
+    assert serving is not None and cached_export(copy)[0] == where
+    assert [p.name for p in where.parent.iterdir()] == [where.name]  # one export for both
+    assert not (copy / "model.onnx").exists()
+    adapter = copy / "adapter.safetensors"
+    adapter.write_bytes(adapter.read_bytes()[:-1] + bytes([adapter.read_bytes()[-1] ^ 1]))
+    assert cached_export(copy)[1] is None  # a changed copy is not the starter any more
+    assert load_predictor(copy).runtime == "torch"
