@@ -2,11 +2,11 @@
 a reviewer's final label (Ctrl+1 / 2 / 3), and "Accept predictions above X %" with its undo.
 
 Agreement reads every annotator's history, and a bulk accept writes hundreds of rows: both run
-in the one ``Worker`` (``app/services/review_service.py``) on their own connection. The chosen
-term's annotators are one indexed read at the moment it is shown, on the GUI thread like the
-labeling controller's history read, since the line under the term cannot wait. An adjudication
-is one write at the key press, as a label is; the sentence on screen is then re-read through
-``othersLabeled``, the signal that already means "these rows changed outside the labeling keys".
+in the one ``Worker`` (``app/services/review_service.py``) on their own connection; the chosen
+term's annotators are read on a lane of their own (``TermReviewService``), so a label key still
+costs the GUI thread one write and one read. An adjudication is one write at the key press, as a
+label is; the sentence on screen is then re-read through ``othersLabeled``, the signal that
+already means "these rows changed outside the labeling keys".
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.dialogs.accept_dialog import AcceptDialog
 from app.dialogs.error_dialog import show_error
-from app.services.review_service import accept_job, agreement_job, undo_accept_job
+from app.services.review_service import TermReviewService, accept_job, agreement_job, undo_accept_job
 from app.state.app_state import AppState
 from app.views.main_window import MainWindow
 from app.workers.worker import Worker, start_worker, stop_and_wait
@@ -36,6 +36,8 @@ class ReviewController(QObject):
         self.w, self.state = window, state
         self.view = window.agreement_view
         self.term: TermRecord | None = None   # the term on screen
+        self.review: Any = None               # its TermReview, once read (None meanwhile)
+        self.reader = TermReviewService(self)
         self.is_reviewer = False              # the person's role in the open project (read when it opens)
         self.dialog: AcceptDialog | None = None
         self.last_report: Any = None          # the newest AgreementReport shown (tests read it)
@@ -64,6 +66,7 @@ class ReviewController(QObject):
         self._timer.timeout.connect(self._on_view_shown)
         self.state.projectChanged.connect(self._on_project_changed)
         self.state.termShown.connect(self._on_term_shown)
+        self.reader.review.connect(self._on_review)
         for signal in (self.state.labelsChanged, self.state.othersLabeled):
             signal.connect(self._on_labels_changed)
         self.state.datasetChanged.connect(self._on_dataset_changed)
@@ -138,6 +141,7 @@ class ReviewController(QObject):
         self._stale = True
         self.last_report = None
         project = self.state.project
+        self.reader.set_project(*(self.state.job_target() if project is not None else (None, None)))
         try:
             self.is_reviewer = project is not None and project.author in project.reviewers()
         except StoreError as exc:
@@ -154,17 +158,20 @@ class ReviewController(QObject):
     # ---- the chosen term's annotators ----------------------------------------------------------
     @Slot(object)
     def _on_term_shown(self, term: TermRecord | None) -> None:
+        """A term on screen: its annotators' labels follow from the lane (the old ones go at once)."""
+        same = term is not None and self.term is not None and term.id == self.term.id
         self.term = term
-        project = self.state.project
-        if term is None or project is None:
+        if not same:
+            self.review = None
+            self.w.term_panel.show_review(())
+        self.reader.request(term.id if term is not None and self.state.project is not None else None)
+
+    @Slot(object)
+    def _on_review(self, review: Any) -> None:
+        if review is None or self.term is None or review.term_id != self.term.id:
             self.w.term_panel.show_review(())
             return
-        try:
-            review = project.annotator_labels(term.id)
-        except StoreError as exc:  # the term went away (another window deleted it): nothing to show
-            log.debug("no review for term %s: %s", term.id, exc)
-            self.w.term_panel.show_review(())
-            return
+        self.review = review
         hint = FINAL_KEYS if self.is_reviewer and review.disagree and review.adjudicated is None else ""
         self.w.term_panel.show_review([(a.author, a.polarity) for a in review.annotators], review.final,
                                       review.adjudicated_by, hint)
@@ -188,11 +195,14 @@ class ReviewController(QObject):
         if project is None or term is None:
             self.w.show_message("Pick a term first", 3000)
             return False
+        review = self.review
+        if review is None or review.term_id != term.id:
+            self.w.show_message("Still reading the annotators' labels of this term; press again", 3000)
+            return False
+        if not review.disagree:
+            self.w.show_message("The annotators do not disagree on this term: nothing to settle", 4000)
+            return False
         try:
-            review = project.annotator_labels(term.id)
-            if not review.disagree:
-                self.w.show_message("The annotators do not disagree on this term: nothing to settle", 4000)
-                return False
             event = project.adjudicate(term.id, label)
         except StoreError as exc:
             show_error(self.w, "The final label was not saved", exc)
@@ -285,6 +295,7 @@ class ReviewController(QObject):
             self.w.show_message(message, 8000)
 
     def shutdown(self) -> None:
+        self.reader.shutdown()
         for job in (self._job, self._agreement):
             if job is not None:
                 stop_and_wait(*job, timeout_ms=30000)

@@ -144,7 +144,7 @@ def test_each_annotator_s_label_and_the_reviewer_s_final_label_in_one_key(qtbot,
     sentence, word, term_id = disputed_term(team_file)
     pick(window, controller, sentence, word)
     strip = window.term_panel.annotators
-    assert strip.isVisible()
+    qtbot.waitUntil(strip.isVisible, timeout=5000)  # read off the GUI thread
     assert "alice negative" in strip.plain_text() and "bob positive" in strip.plain_text()
     assert "Ctrl+1" in strip.text()
     shot(window, "annotators")
@@ -162,6 +162,8 @@ def test_someone_without_the_reviewer_role_cannot_settle(qtbot, ctx, team_file: 
     window, controller = open_as(qtbot, ctx, team_file, "carol")
     sentence, word, term_id = disputed_term(team_file)
     pick(window, controller, sentence, word)
+    qtbot.waitUntil(lambda: controller.review.review is not None and window.term_panel.annotators.isVisible(),
+                    timeout=5000)
     assert not window.actions["final_negative"].isEnabled()
     assert "Ctrl+1" not in window.term_panel.annotators.text()
     qtbot.keyClick(window.term_panel.sentence_view, Qt.Key_1, Qt.ControlModifier)
@@ -203,3 +205,12 @@ def test_accept_predictions_asks_first_then_one_undo_takes_the_batch_back(qtbot,
         qtbot.waitUntil(lambda: store.source_counts().get("accepted-prediction", 0) == 0, timeout=20000)
         assert store.review_batches()[-1].undone
     qtbot.waitUntil(lambda: window.sentence_model.total() == 0, timeout=5000)
+
+
+def test_the_review_keys_are_in_the_help_panel_and_clash_with_none() -> None:
+    from app.theme.actions import ACTIONS, shortcut_rows
+
+    review = [r for r in shortcut_rows() if r[0] == "Review"]
+    assert {"Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+Shift+A", "Ctrl+G"} <= {r[1] for r in review}
+    keys = [k for spec in ACTIONS for k in spec.keys]
+    assert len(keys) == len(set(keys))
