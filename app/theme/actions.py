@@ -55,7 +55,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("final_positive", "Final label &positive", ("Ctrl+3",), "",
                "Reviewer: settle a disagreed term as positive", "Review"),
     ActionSpec("accept_predictions", "&Accept predictions above…", ("Ctrl+Shift+A",), "",
-               "Label every unlabeled term the model is sure of, after showing how many", "Review"),
+               "Label the unlabeled terms the model is sure of (asks first)", "Review"),
     ActionSpec("undo_accept", "&Undo the last bulk accept", (), "",
                "Take the newest bulk accept back in one step", "Review"),
     ActionSpec("agreement", "A&greement", ("Ctrl+G",), "", "How much the annotators agree (kappa heatmap)",

@@ -214,3 +214,20 @@ def test_the_review_keys_are_in_the_help_panel_and_clash_with_none() -> None:
     assert {"Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+Shift+A", "Ctrl+G"} <= {r[1] for r in review}
     keys = [k for spec in ACTIONS for k in spec.keys]
     assert len(keys) == len(set(keys))
+
+
+def test_the_heatmap_paints_each_pair_in_its_kappa_colour(qtbot) -> None:
+    from app.widgets.charts.heatmap import KappaHeatmap, kappa_color
+
+    heat = KappaHeatmap()
+    qtbot.addWidget(heat)
+    heat.resize(420, 360)
+    heat.set_pairs(["ann", "ben", "cy"], [("ann", "ben", 12, 1.0), ("ann", "cy", 12, -0.5), ("ben", "cy", 0, None)])
+    image = heat.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    assert kappa_color(1.0).name() in colours and kappa_color(-0.5).name() in colours
+    assert heat.cell("cy", "ben") == (0, None)
+    heat.set_pairs(["ann"], [])  # one annotator: the empty state, no matrix and no legend
+    image = heat.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    assert kappa_color(1.0).name() not in colours
