@@ -74,6 +74,8 @@ def open_as(qtbot, ctx, path: Path, author: str):  # type: ignore[no-untyped-def
     qtbot.addWidget(window)
     show_window(qtbot, window)
     assert controller.open_path(path)
+    # as the shared ``app`` fixture: the model loaded, so no test closes a window mid-load
+    qtbot.waitUntil(lambda: controller.predictor.state == "ready", timeout=30000)
     return window, controller
 
 
