@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.controllers.navigation import SentenceNavigator
-from app.controllers.terms import next_unlabeled, stored_prediction, term_spans
+from app.controllers.terms import REVIEW_SOURCES, next_unlabeled, review_owner, stored_prediction, term_spans
 from app.dialogs.error_dialog import show_error
 from app.services.predictor_service import PredictionService, PredictKey
 from app.state.app_state import AppState
@@ -98,6 +98,7 @@ class LabelingController(QObject):
             panel.show_term(None)
             panel.show_terms((), None)
             panel.show_empty()
+            self.state.termShown.emit(None)
             return
         panel.show_sentence(rec.text, term_spans(rec))
         row = self.model.row_of(rec.id)
@@ -112,6 +113,7 @@ class LabelingController(QObject):
             panel.show_term(None)
             panel.show_terms(rec.terms, None)
             panel.show_empty("No terms in this sentence", "Click a word or drag over a phrase to add one")
+            self.state.termShown.emit(None)
         else:
             self.select_span(*span)
 
@@ -142,6 +144,7 @@ class LabelingController(QObject):
         self._owner = self._owner_of(term)
         panel.show_term(rec.text[span[0]:span[1]], self._where(term), human, can_accept=pred is not None)
         panel.show_terms(rec.terms, span)
+        self.state.termShown.emit(term)
         if pred is not None:
             panel.show_prediction(pred, human, self._owner)
         elif self.predictor.state == "loading":
@@ -158,6 +161,8 @@ class LabelingController(QObject):
             return "new term: a label adds it to the project"
         if term.label is None:
             return "not labeled yet"
+        if term.label_source in REVIEW_SOURCES:
+            return f"labeled {term.label.value} · {self._owner.lower()}"
         by = " (imported)" if self._owner == "Imported" else f" by {'you' if self._owner == 'You' else self._owner}"
         return f"labeled {term.label.value}{by}"
 
@@ -170,6 +175,8 @@ class LabelingController(QObject):
             return "You"
         if term.label_source == "import":
             return "Imported"
+        if term.label_source in REVIEW_SOURCES and self.state.project is not None:  # say where it came from
+            return review_owner(term.label_source, self.state.project.history(term.id, False)[-1], self.state.author)
         if term.id not in self._authors:
             rows = self.state.project.history(term.id, include_model=False) if self.state.project is not None else []
             self._authors[term.id] = rows[-1].author if rows else None

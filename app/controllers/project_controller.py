@@ -18,6 +18,7 @@ from app.context import AppContext
 from app.controllers.labeling_controller import LabelingController
 from app.controllers.models_controller import ModelController
 from app.controllers.refresh_controller import RefreshController
+from app.controllers.review_controller import ReviewController
 from app.controllers.team_controller import TeamController
 from app.controllers.training_controller import TrainingController
 from app.dialogs.error_dialog import show_error, show_info
@@ -53,6 +54,7 @@ class AppController(QObject):
         self.refresh = RefreshController(window, self.state, ctx.poll_ms)
         self._io: tuple[Any, Worker] | None = None
         self.team = TeamController(window, self.state, ctx)
+        self.review = ReviewController(window, self.state)
         self._help: HelpDialog | None = None
         window.close_guard = self.shutdown
         self._connect_callbacks()
@@ -310,6 +312,7 @@ class AppController(QObject):
             stop_and_wait(*self._io, timeout_ms=30000)
             self._io = None
         self.team.shutdown()
+        self.review.shutdown()
         self.refresh.shutdown()
         self.stats.shutdown()
         self.predictor.shutdown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.views.sentence.words import TermSpan
 from core.domain import Prediction
-from core.storage import SentenceRecord, TermRecord
+from core.storage import LabelEvent, SentenceRecord, TermRecord
 
 
 def term_spans(rec: SentenceRecord) -> list[TermSpan]:
@@ -24,3 +24,15 @@ def next_unlabeled(rec: SentenceRecord, span: tuple[int, int] | None) -> TermRec
     after = [t for t in terms if span is None or (t.start, t.end) > span]
     before = [t for t in terms if span is not None and (t.start, t.end) < span]
     return next((t for t in after + before if t.label is None), None)
+
+
+REVIEW_SOURCES = ("accepted-prediction", "adjudication")  # labels whose pill says where they came from
+
+
+def review_owner(source: str | None, newest: LabelEvent | None, me: str | None) -> str:
+    """The pill's word for a label from team review: "Accepted prediction (v3)", "Final (lead)"."""
+    if source == "accepted-prediction":
+        version = newest.model_version_id if newest is not None else None
+        return f"Accepted prediction (v{version})" if version is not None else "Accepted prediction"
+    by = newest.author if newest is not None else None
+    return "Final (you)" if by is not None and by == me else f"Final ({by})" if by else "Final"

@@ -48,6 +48,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("cancel_training", "&Cancel training", ("Escape",), "cancel", "Stop the training that runs", "Model"),
     ActionSpec("models", "&Models", ("Ctrl+M",), "models", "Model versions: metrics, roll back", "Model"),
     ActionSpec("settings", "&Settings…", ("Ctrl+,",), "settings", "Engine, base model, epochs, device", "Model"),
+    ActionSpec("final_negative", "Final label &negative", ("Ctrl+1",), "",
+               "Reviewer: settle a disagreed term as negative", "Review"),
+    ActionSpec("final_neutral", "Final label ne&utral", ("Ctrl+2",), "",
+               "Reviewer: settle a disagreed term as neutral", "Review"),
+    ActionSpec("final_positive", "Final label &positive", ("Ctrl+3",), "",
+               "Reviewer: settle a disagreed term as positive", "Review"),
+    ActionSpec("accept_predictions", "&Accept predictions above…", ("Ctrl+Shift+A",), "",
+               "Label the unlabeled terms the model is sure of (asks first)", "Review"),
+    ActionSpec("undo_accept", "&Undo the last bulk accept", (), "",
+               "Take the newest bulk accept back in one step", "Review"),
+    ActionSpec("agreement", "A&greement", ("Ctrl+G",), "", "How much the annotators agree (kappa heatmap)",
+               "Review"),
     ActionSpec("help", "&Keyboard shortcuts", ("F1",), "help", "All shortcuts", "Help"),
 )
 
@@ -87,5 +99,5 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
     rows = [(s.group, " / ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in s.keys),
              s.tip) for s in ACTIONS if s.keys]
     rows.extend(WIDGET_KEYS)
-    order = ["Labeling", "Moving", "Model", "Project", "Help"]
+    order = ["Labeling", "Moving", "Review", "Model", "Project", "Help"]
     return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QLabel, QMainWindow, QMenu, QSizePolicy, QSplitte
 from app.state.settings import Key, Settings
 from app.theme.actions import icon, make_actions
 from app.theme.style import LABEL_COLORS
+from app.views.agreement_view import AgreementView
 from app.views.models_panel import ModelsPanel
 from app.views.overview_panel import OverviewPanel
 from app.views.sentence.list_pane import FILTER_KINDS, SentenceListPane
@@ -100,6 +101,12 @@ class MainWindow(QMainWindow):
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
         edit.addActions([a["next_sentence"], a["prev_sentence"], a["find"]])
+        review = self.menuBar().addMenu("&Review")
+        review.addActions([a["final_negative"], a["final_neutral"], a["final_positive"]])
+        review.addSeparator()
+        review.addActions([a["accept_predictions"], a["undo_accept"]])
+        review.addSeparator()
+        review.addAction(a["agreement"])
         model = self.menuBar().addMenu("&Model")
         model.addActions([a["retrain"], a["cancel_training"], a["models"]])
         model.addSeparator()
@@ -147,6 +154,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.overview_panel, "Overview")
         self.tabs.addTab(self.training_panel, icon("retrain"), "Training")
         self.tabs.addTab(self.models_panel, icon("models"), "Models")
+        self.agreement_view = AgreementView()
+        self.tabs.addTab(self.agreement_view, "Agreement")
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 12, 12, 12)
@@ -217,8 +226,9 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def show_tab(self, name: str) -> None:
-        """Bring the "overview", "training" or "models" tab to the front."""
-        panel = {"overview": self.overview_panel, "training": self.training_panel, "models": self.models_panel}[name]
+        """Bring the "overview", "training", "models" or "agreement" tab to the front."""
+        panel = {"overview": self.overview_panel, "training": self.training_panel, "models": self.models_panel,
+                 "agreement": self.agreement_view}[name]
         self.tabs.setCurrentWidget(panel)
 
     # ---- geometry ----------------------------------------------------------------------------

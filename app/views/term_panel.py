@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from app.theme.style import LABEL_COLORS, UI
 from app.views.sentence.sentence_view import SentenceView
 from app.views.sentence.words import TermSpan
+from app.widgets.annotator_strip import AnnotatorStrip
 from app.widgets.prob_bars import ProbabilityBars
 from core.domain import LABELS, Polarity, Prediction
 
@@ -82,6 +83,8 @@ class TermPanel(QWidget):
         term_row.addSpacing(6)
         term_row.addWidget(self.term_state, 1)
         outer.addLayout(term_row)
+        self.annotators = AnnotatorStrip()  # team review: each annotator's label of the term
+        outer.addWidget(self.annotators)
 
         self.bars = ProbabilityBars()
         outer.addWidget(self.bars)
@@ -230,6 +233,11 @@ class TermPanel(QWidget):
             b.setChecked(human == p)
         self.accept_button.setEnabled(term is not None and can_accept)
         self.clear_button.setEnabled(human is not None)
+
+    def show_review(self, labels: Sequence[tuple[str, Polarity | None]], final: Polarity | None = None,
+                    adjudicated_by: str | None = None, hint: str = "") -> None:
+        """Each annotator's label of the chosen term and the verdict (fewer than two and none: hidden)."""
+        self.annotators.set_review(labels, final, adjudicated_by, hint)
 
     def show_terms(self, terms: Sequence[Any], selected: tuple[int, int] | None) -> None:
         """One row per term of the sentence (``TermRecord``s): its text, your label, the model's."""

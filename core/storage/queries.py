@@ -31,7 +31,8 @@ def term_condition(f: SentenceFilter) -> ColumnElement[bool] | None:
     if f.kind == "disagree":
         return and_(DISAGREES, Term.current_label == label) if label else DISAGREES
     if f.kind in ("annotators_disagree", "accepted"):  # team review (core/storage/review.py)
-        cond = DISPUTED if f.kind == "annotators_disagree" else Term.current_source == ACCEPTED
+        # an undone accept leaves its source on the unlabeled term: "accepted" means labeled by one
+        cond = DISPUTED if f.kind == "annotators_disagree" else and_(LABELED, Term.current_source == ACCEPTED)
         return and_(cond, Term.current_label == label) if label else cond
     return and_(UNCERTAIN, Term.pred_label == label) if label else UNCERTAIN  # least_confident
 

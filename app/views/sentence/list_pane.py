@@ -17,7 +17,8 @@ from core.domain import LABELS
 from core.storage import SentenceFilter
 
 FILTER_KINDS = (("all", "All sentences"), ("unlabeled", "Unlabeled"), ("labeled", "Labeled"),
-                ("disagree", "Model disagrees"), ("least_confident", "Least confident first"))
+                ("disagree", "Model disagrees"), ("least_confident", "Least confident first"),
+                ("annotators_disagree", "Annotators disagree"), ("accepted", "Accepted predictions"))
 SEARCH_DELAY_MS = 250
 
 
