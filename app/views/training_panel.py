@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QScrollArea, QVBoxLayout, QWidget)
 
 from app.widgets.charts.reliability_chart import ReliabilityChart
 from app.widgets.charts.stats_charts import ConfusionMatrixChart, TrainingCurveChart
@@ -47,7 +47,8 @@ def accuracy_text(metrics: dict[str, Any] | None, n: Any) -> str:
     acc = (metrics or {}).get("accuracy")
     if not isinstance(acc, (int, float)):
         return "—"
-    return Scored.of(float(acc), int(n)).text() if isinstance(n, int) and n > 0 else pct(acc)
+    # Two lines: the interval does not fit one narrow grid cell beside the percentage.
+    return Scored.of(float(acc), int(n)).text().replace(" (", "\n(", 1) if isinstance(n, int) and n > 0 else pct(acc)
 
 
 class TrainingPanel(QWidget):
@@ -58,7 +59,10 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
+        # A scroll area: in the side panel at 1366x768 the result (grid, two charts, the note)
+        # is taller than the space left under the curve, and widgets must not overlap.
+        content = QWidget()
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(12, 12, 12, 12)
         outer.setSpacing(10)
 
@@ -110,6 +114,7 @@ class TrainingPanel(QWidget):
             for c, which in enumerate(("new", "previous"), start=1):
                 cell = QLabel("—")
                 cell.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                cell.setWordWrap(True)  # the interval wraps rather than widening a narrow panel
                 grid.addWidget(cell, r, c)
                 self._cells[(which, key)] = cell
         box.addLayout(grid)
@@ -121,6 +126,8 @@ class TrainingPanel(QWidget):
         self.confusion.setMinimumHeight(170)
         self.reliability = ReliabilityChart()
         self.reliability.setMinimumHeight(170)
+        for chart in (self.confusion, self.reliability):  # side by side in a ~400 px wide panel
+            chart.setMinimumWidth(150)
         self.reliability.setToolTip("Per confidence bin: how often the new model was right on the dev labels. "
                                     "Bars reaching the dashed diagonal mean its percentages can be taken at face value.")
         charts.addWidget(self.confusion, 1)
@@ -140,6 +147,14 @@ class TrainingPanel(QWidget):
         self.result_box.setVisible(False)
         outer.addWidget(self.result_box, 3)
         outer.addStretch(0)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
 
         self.retrain_button.clicked.connect(self.retrainClicked)
         self.cancel_button.clicked.connect(self.cancelClicked)

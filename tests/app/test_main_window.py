@@ -170,7 +170,7 @@ def test_retrain_shows_progress_then_result_and_rolls_back(qtbot, app, project_f
     steps = [e.step for e in seen]
     assert len(steps) >= 3 and steps == sorted(steps) and seen[-1].step == seen[-1].total
     assert any(e.epoch for e in seen) and {e.phase for e in seen} >= {"body", "head"}
-    assert panel.result_box.isVisible() and "% (n = " in panel.metric_text("new", "accuracy")
+    assert panel.result_box.isVisible() and "(n = " in panel.metric_text("new", "accuracy")
     assert panel.curve.points(), "the training curve has its epochs"
     with Project.open(project_file) as store:
         versions = store.models()

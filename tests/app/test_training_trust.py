@@ -22,7 +22,7 @@ from core.ml.compare import Scored, verdict, wilson_interval
 from core.storage import Project
 
 pytestmark = pytest.mark.slow
-INTERVAL = re.compile(r"^\d+\.\d % \(n = (\d+), 95 %: (\d+\.\d)–(\d+\.\d) %\)$")
+INTERVAL = re.compile(r"^\d+\.\d %\s\(n = (\d+), 95 %: (\d+\.\d)–(\d+\.\d) %\)$")
 
 
 def model_rows(project_file: Path, version_id: int) -> int:

@@ -27,7 +27,8 @@ class ReliabilityChart(Chart):
         """``bins``: dicts with lo, hi, n, confidence, accuracy; ``ece`` shown in the title."""
         self._bins = [{k: float(b[k]) for k in ("lo", "hi", "n", "confidence", "accuracy")} for b in bins]
         self._ece = ece
-        self.set_title("Reliability" + (f" · ECE {ece:.3f}" if isinstance(ece, (int, float)) else ""))
+        # The ECE first: in a narrow panel the end of the title is what gets clipped.
+        self.set_title((f"ECE {ece:.3f} · reliability" if isinstance(ece, (int, float)) else "Reliability"))
 
     def bins(self) -> list[dict[str, float]]:
         return list(self._bins)
@@ -55,7 +56,7 @@ class ReliabilityChart(Chart):
             x = plot.left() + t * plot.width()
             p.drawText(QRectF(x - 20, plot.bottom() + 3, 40, fm.height()), Qt.AlignCenter, fmt_pct(t))
         self._axis_title(p, QRectF(plot.left(), plot.bottom() + fm.height() + 5, side, title_h),
-                         "Stated confidence")
+                         "Confidence")
         self._axis_title(p, QRectF(plot.left() - left, plot.top(), title_h, side), "Right", vertical=True)
 
     def _paint_bars(self, p: QPainter, plot: QRectF) -> None:
