@@ -1,7 +1,9 @@
 """Retrain: one worker thread runs ``core.ml.project_train.train_project`` on a snapshot of the
 labels while labeling goes on; progress, phase, epoch and elapsed time show as it runs; Cancel
-stops it at the next batch. At the end the new version (already active) is shown beside the
-previous one, with Keep or Roll back.
+stops it at the next batch. At the end the new version, registered inactive, is shown beside the
+previous one scored on the same dev split (each accuracy with n and a 95 % interval), with Keep
+or Roll back. Only Keep activates it (and so rescores the project); Roll back, closing the panel,
+another training or closing the app leave the previous version in use.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.state.app_state import AppState
 from app.state.train_config import config_from_settings
 from app.views.main_window import MainWindow
 from app.workers.worker import Worker, is_running, start_worker, stop_and_wait
+from core.ml.compare import Scored, verdict
 from core.ml.events import BODY, LORA
 
 log = logging.getLogger(__name__)
@@ -162,14 +165,18 @@ class TrainingController(QObject):
         self._new = version
         m = version.metrics or {}
         previous = m.get("previous") if isinstance(m.get("previous"), dict) else None
-        prev_name = f"v{self._previous.id}" if self._previous is not None else "none"
+        prev_name = f"v{self._previous.id}" if self._previous is not None else "the starter model"
         seconds = m.get("seconds", time.monotonic() - self._started)
-        title = (f"<b>v{version.id}</b> trained on {m.get('n_train', '?')} labels in {float(seconds):.0f} s, "
-                 f"scored on {m.get('n_dev', '?')} held-out labels · previous: {prev_name}")
-        self.panel.show_result(title, m, previous, m.get("confusion"), self._previous is not None,
-                               f"Roll back to {prev_name}")
-        self.state.modelsChanged.emit()
-        self.w.show_message(f"New model v{version.id} is in use", 5000)
+        title = (f"<b>v{version.id}</b> trained on {m.get('n_train', '?')} labels in {float(seconds):.0f} s; "
+                 f"both versions scored on the same {m.get('n_dev', '?')} held-out labels")
+        rollback = f"Roll back to {prev_name}" if self._previous is not None else "Don't use it"
+        self.panel.show_result(title, m, previous, m.get("confusion"), True, rollback,
+                               verdict=comparison_text(m, previous, version.id, self._previous),
+                               pending=f"v{version.id} is not in use yet: {prev_name} keeps predicting until you "
+                                       f"keep v{version.id}. Closing this panel or the app without choosing "
+                                       f"keeps {prev_name}; v{version.id} stays in the Models tab.")
+        self.state.modelsChanged.emit()  # the Models tab lists the new (inactive) version
+        self.w.show_message(f"New model v{version.id} is ready: keep it or roll back", 5000)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -184,25 +191,50 @@ class TrainingController(QObject):
         self.panel.show_idle("Training cancelled; the previous model stays.")
 
     # ---- keep / roll back ------------------------------------------------------------------------
+    @property
+    def pending(self) -> Any:
+        """The trained version awaiting Keep / Roll back (None when there is none)."""
+        return self._new
+
     @Slot()
     def keep(self) -> None:
-        self.panel.hide_result("Kept the new model.")
+        """Activate the new version; ``modelsChanged`` makes the predictor serve it and rescore."""
+        project, new = self.state.project, self._new
+        if project is None or new is None:
+            return
+        try:
+            project.activate(new.id)
+        except Exception as exc:  # noqa: BLE001 - StoreError: the folder is gone
+            show_error(self.w, "Cannot use the new model", exc)
+            return
+        self._new = None
+        self.panel.hide_result(f"Kept v{new.id}: it predicts from now on.")
         # Hiding the focused button would hand focus to the next widget in the chain (the search
         # box), where the next label key would be typed as text: labeling goes on in the sentence.
         self.w.term_panel.focus_sentence()
+        self.state.modelsChanged.emit()
+        self.state.predictionsChanged.emit()
 
     @Slot()
     def roll_back(self) -> None:
-        project = self.state.project
-        if project is None or self._previous is None:
-            return
-        try:
-            project.activate(self._previous.id)
-        except Exception as exc:  # noqa: BLE001 - StoreError: the folder is gone
-            show_error(self.w, "Cannot roll back", exc)
-            return
-        self.panel.hide_result(f"Rolled back to v{self._previous.id}; v{self._new.id if self._new else '?'} is "
-                               "kept in the Models tab.")
+        """Leave the new version inactive: nothing to undo, as it never predicted."""
+        new, self._new = self._new, None
+        prev_name = f"v{self._previous.id}" if self._previous is not None else "the starter model"
+        self.panel.hide_result(f"Kept {prev_name}; v{new.id if new else '?'} is not in use (it stays in the "
+                               "Models tab).")
         self.w.term_panel.focus_sentence()
-        self.state.modelsChanged.emit()
-        self.state.predictionsChanged.emit()
+
+
+def comparison_text(new: dict[str, Any], previous: dict[str, Any] | None, new_id: int, previous_version: Any) -> str:
+    """The verdict in words, from metrics scored on the same dev split."""
+    n = new.get("n_dev")
+    if not isinstance(n, int) or n <= 0 or not isinstance(new.get("accuracy"), (int, float)):
+        return "No held-out labels: the new version could not be scored."
+    ours = Scored.of(float(new["accuracy"]), n)
+    if previous_version is None:
+        return verdict(ours, None, f"v{new_id}")
+    if previous is None or not isinstance(previous.get("accuracy"), (int, float)):
+        why = (previous or {}).get("error", "it was not scored")
+        return f"v{previous_version.id} could not be scored on this dev split ({why})."
+    theirs = Scored.of(float(previous["accuracy"]), int(previous.get("n_dev", n)))
+    return verdict(ours, theirs, f"v{new_id}", f"v{previous_version.id}")

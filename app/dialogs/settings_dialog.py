@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.state.settings import Key, Settings
 from app.state.train_config import config_from_settings, config_from_values
+from core.ml.base_models import INSTALL_HINT, MPNET, mpnet_installed
 from core.ml.config import TrainConfig
 
 ENGINE_NAMES = {"two-phase": "Two-phase (fine-tune, then train the head)", "lora": "LoRA adapter"}
@@ -53,12 +54,10 @@ class SettingsDialog(QDialog):
         self.engine.setCurrentIndex(list(ENGINE_NAMES).index(s(Key.ENGINE)))
         form.addRow("Engine", self.engine)
         self.base_kind = QComboBox()
-        self.base_kind.addItem("Bundled all-MiniLM-L6-v2", "bundled")
-        self.base_kind.addItem("A Hugging Face model folder", "folder")
-        self.base_path = QLineEdit("" if s(Key.BASE_MODEL) == "bundled" else s(Key.BASE_MODEL))
+        self._add_base_choices(s(Key.BASE_MODEL))
+        self.base_path = QLineEdit("" if s(Key.BASE_MODEL) in ("bundled", MPNET) else s(Key.BASE_MODEL))
         self.base_path.setPlaceholderText("e.g. /models/distilbert-base-uncased")
         self.browse = QPushButton("Browse…")
-        self.base_kind.setCurrentIndex(0 if s(Key.BASE_MODEL) == "bundled" else 1)
         path_row = QHBoxLayout()
         path_row.addWidget(self.base_path, 1)
         path_row.addWidget(self.browse)
@@ -116,6 +115,21 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self._sync()
 
+    def _add_base_choices(self, current: str) -> None:
+        """Bundled MiniLM, the accurate MPNet (selectable only once installed), or a folder."""
+        self.base_kind.addItem("Bundled all-MiniLM-L6-v2 (fast)", "bundled")
+        self.base_kind.addItem("Accurate (MPNet, slower)", MPNET)
+        self.base_kind.addItem("A Hugging Face model folder", "folder")
+        item = self.base_kind.model().item(1)
+        if not mpnet_installed():
+            item.setEnabled(False)  # a training on it would fail at once
+            item.setToolTip(f"Not installed. Install it with: {INSTALL_HINT}")
+        else:
+            item.setToolTip("all-mpnet-base-v2: more accurate, about 6x slower per step on a CPU")
+        kinds = {"bundled": 0, MPNET: 1}
+        index = kinds.get(current, 2)
+        self.base_kind.setCurrentIndex(0 if index == 1 and not mpnet_installed() else index)
+
     def _engine_changed(self) -> None:
         self.apply_engine_defaults()
         self._sync()
@@ -149,7 +163,8 @@ class SettingsDialog(QDialog):
             self.base_path.setText(path)
 
     def values(self) -> dict[Key, Any]:
-        base = self.base_path.text().strip() if self.base_kind.currentData() == "folder" else "bundled"
+        kind = self.base_kind.currentData()
+        base = self.base_path.text().strip() if kind == "folder" else kind
         return {Key.ENGINE: self.engine.currentData(), Key.BASE_MODEL: base or "bundled",
                 Key.DEVICE: self.device.currentData(), Key.EPOCHS: self.epochs.value(),
                 Key.HEAD_EPOCHS: self.head_epochs.value(), Key.LR: float(self.lr.text() or 0),

@@ -31,10 +31,11 @@ class EpochResult:
 
 def train_job(project: str, models_dir: str | None, cfg: Any, *, on_progress: Callable[[Any], None],
               should_stop: Callable[[], bool]) -> Any:
-    """The worker's function: (run, version); version None when cancelled."""
+    """The worker's function: (run, version); version None when cancelled. The version is
+    registered inactive: it predicts (and the project is rescored) only once the person keeps it."""
     from app.services.predictor_service import use_default_torch_threads
     from core.ml.project_train import train_project
 
     use_default_torch_threads()
     return train_project(project, cfg, on_progress=on_progress, should_stop=should_stop, models_dir=models_dir,
-                         on_epoch=lambda entry: on_progress(EpochResult.from_entry(entry)))
+                         on_epoch=lambda entry: on_progress(EpochResult.from_entry(entry)), activate=False)

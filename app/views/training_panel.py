@@ -8,9 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QScrollArea, QVBoxLayout, QWidget)
 
+from app.widgets.charts.reliability_chart import ReliabilityChart
 from app.widgets.charts.stats_charts import ConfusionMatrixChart, TrainingCurveChart
+from core.ml.compare import Scored
 
 
 
@@ -40,6 +42,15 @@ def pct(value: Any) -> str:
     return f"{float(value) * 100:.1f} %" if isinstance(value, (int, float)) else "—"
 
 
+def accuracy_text(metrics: dict[str, Any] | None, n: Any) -> str:
+    """"82.2 % (n = 45, 95 %: 68.7–90.7 %)", or just the percentage when n is unknown."""
+    acc = (metrics or {}).get("accuracy")
+    if not isinstance(acc, (int, float)):
+        return "—"
+    # Two lines: the interval does not fit one narrow grid cell beside the percentage.
+    return Scored.of(float(acc), int(n)).text().replace(" (", "\n(", 1) if isinstance(n, int) and n > 0 else pct(acc)
+
+
 class TrainingPanel(QWidget):
     retrainClicked = Signal()
     cancelClicked = Signal()
@@ -48,7 +59,10 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
+        # A scroll area: in the side panel at 1366x768 the result (grid, two charts, the note)
+        # is taller than the space left under the curve, and widgets must not overlap.
+        content = QWidget()
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(12, 12, 12, 12)
         outer.setSpacing(10)
 
@@ -100,12 +114,29 @@ class TrainingPanel(QWidget):
             for c, which in enumerate(("new", "previous"), start=1):
                 cell = QLabel("—")
                 cell.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                cell.setWordWrap(True)  # the interval wraps rather than widening a narrow panel
                 grid.addWidget(cell, r, c)
                 self._cells[(which, key)] = cell
         box.addLayout(grid)
+        self.verdict_label = QLabel("")
+        self.verdict_label.setWordWrap(True)
+        box.addWidget(self.verdict_label)
+        charts = QHBoxLayout()
         self.confusion = ConfusionMatrixChart()
         self.confusion.setMinimumHeight(170)
-        box.addWidget(self.confusion, 1)
+        self.reliability = ReliabilityChart()
+        self.reliability.setMinimumHeight(170)
+        for chart in (self.confusion, self.reliability):  # side by side in a ~400 px wide panel
+            chart.setMinimumWidth(150)
+        self.reliability.setToolTip("Per confidence bin: how often the new model was right on the dev labels. "
+                                    "Bars reaching the dashed diagonal mean its percentages can be taken at face value.")
+        charts.addWidget(self.confusion, 1)
+        charts.addWidget(self.reliability, 1)
+        box.addLayout(charts, 1)
+        self.pending_label = QLabel("")
+        self.pending_label.setProperty("muted", True)
+        self.pending_label.setWordWrap(True)
+        box.addWidget(self.pending_label)
         choice = QHBoxLayout()
         self.keep_button = QPushButton("Keep new model")
         self.keep_button.setProperty("primary", True)
@@ -116,6 +147,14 @@ class TrainingPanel(QWidget):
         self.result_box.setVisible(False)
         outer.addWidget(self.result_box, 3)
         outer.addStretch(0)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
 
         self.retrain_button.clicked.connect(self.retrainClicked)
         self.cancel_button.clicked.connect(self.cancelClicked)
@@ -157,17 +196,25 @@ class TrainingPanel(QWidget):
         self.phase_label.setText(message)
 
     def show_result(self, title: str, new: dict[str, Any], previous: dict[str, Any] | None,
-                    confusion: list[list[int]] | None, can_roll_back: bool, rollback_text: str) -> None:
-        self.show_idle("Training finished.")
+                    confusion: list[list[int]] | None, can_roll_back: bool, rollback_text: str,
+                    verdict: str = "", pending: str = "") -> None:
+        """``new`` / ``previous``: metrics scored on the same dev split (``n_dev`` items)."""
+        self.show_idle("Training finished: keep the new model or roll back.")
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.result_title.setText(title)
-        for key in ("accuracy", "macro_f1"):
-            self._cells[("new", key)].setText(pct(new.get(key)))
-            self._cells[("previous", key)].setText(pct((previous or {}).get(key)))
+        n_dev = new.get("n_dev")
+        self._cells[("new", "accuracy")].setText(accuracy_text(new, n_dev))
+        self._cells[("previous", "accuracy")].setText(accuracy_text(previous, (previous or {}).get("n_dev", n_dev)))
+        self._cells[("new", "macro_f1")].setText(pct(new.get("macro_f1")))
+        self._cells[("previous", "macro_f1")].setText(pct((previous or {}).get("macro_f1")))
+        self.verdict_label.setText(verdict)
+        self.verdict_label.setVisible(bool(verdict))
+        self.pending_label.setText(pending)
         if confusion:
             self.confusion.set_matrix(confusion)
         self.confusion.setVisible(bool(confusion))
+        self.reliability.set_bins(new.get("reliability") or [], new.get("ece"))
         self.keep_button.setEnabled(True)
         self.rollback_button.setEnabled(can_roll_back)
         self.rollback_button.setText(rollback_text)
@@ -193,3 +240,9 @@ class TrainingPanel(QWidget):
 
     def metric_text(self, which: str, key: str) -> str:
         return self._cells[(which, key)].text()
+
+    def verdict_text(self) -> str:
+        return self.verdict_label.text()
+
+    def pending_text(self) -> str:
+        return self.pending_label.text()

@@ -4,7 +4,8 @@ Both are plain functions for a worker thread: they open their own ``Project`` (S
 connections must not cross threads), report through ``on_progress(TrainingProgress)`` and
 poll ``should_stop()``, also around the slow steps after the last batch (scoring the previous
 model, saving), so a cancel ends within a second. Training reads one snapshot of the labels, so labeling goes on meanwhile;
-the new model folder is written atomically and only then registered and made active.
+the new model folder is written atomically and only then registered (and made active unless the
+caller, like the app, lets a person choose first).
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
 def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None = None, dev_format: str | None = None,
                   dev_fraction: float = 0.1, on_progress: Progress | None = None,
                   should_stop: Callable[[], bool] | None = None, models_dir: str | Path | None = None,
-                  on_epoch: Callable[[dict[str, Any]], None] | None = None
+                  on_epoch: Callable[[dict[str, Any]], None] | None = None, activate: bool = True
                   ) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
-    """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register and activate the model.
+    """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register the model, active if ``activate``.
 
     ``project``: a project file or a database URL (``models_dir`` as for ``Project.open``).
     Dev data: ``dev_file`` (any format, labels required) or a stratified ``dev_fraction`` of the labels.
+    ``activate=False`` registers it inactive (the app activates it when the person keeps it).
     Returns (run, version); version is None when cancelled. Any failure marks the run failed and re-raises.
     """
     from core.ml.train import train
@@ -82,7 +84,7 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
             result.model.save(folder)  # temp folder + fsync + rename: complete or absent
             _check_stop(should_stop)  # the last moment a cancel can still leave the project unchanged
             version = store.register_model(folder, cfg.engine, cfg.base_model, cfg.to_dict(), metrics,
-                                           n_labels=len(snapshot), activate=True)
+                                           n_labels=len(snapshot), activate=activate)
             run = store.finish_run(run.id, "succeeded", metrics=metrics, model_version_id=version.id)
             return run, version
         except TrainingCancelled:
@@ -125,7 +127,8 @@ def _score_previous(previous: ModelVersionRecord, dev_set: list[Any], device: st
         model = PolarityModel.load(previous.folder, device=device, precision="float32")  # as the new one was scored
         preds = model.predict(dev_set)
         scored = evaluate([e.polarity for e in dev_set], [p.label for p in preds])
-        return {"model_version_id": previous.id, "accuracy": scored["accuracy"], "macro_f1": scored["macro_f1"]}
+        return {"model_version_id": previous.id, "accuracy": scored["accuracy"], "macro_f1": scored["macro_f1"],
+                "n_dev": len(dev_set)}
     except Exception as exc:  # the comparison is a courtesy; it never fails a training run
         return {"model_version_id": previous.id, "error": f"{type(exc).__name__}: {exc}"}
 

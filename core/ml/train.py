@@ -165,6 +165,7 @@ def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str
     probs = calibration.apply_temperature(logits, record["temperature"])
     metrics["ece"] = round(calibration.ece(probs, ctx.dev_y), 4)
     metrics["nll"] = round(calibration.nll(probs, ctx.dev_y), 4)
+    metrics["reliability"] = calibration.reliability(probs, ctx.dev_y)  # the app's reliability diagram
     return metrics, record
 
 

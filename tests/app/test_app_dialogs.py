@@ -94,3 +94,26 @@ def test_every_shortcut_is_documented_once() -> None:
     rows = shortcut_rows()
     assert {r[0] for r in rows} >= {"Labeling", "Moving", "Model", "Project"}
     assert rows[0][0] == "Labeling"
+
+
+def test_settings_offers_mpnet_only_once_installed(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("POLARITY_DATA_DIR", str(tmp_path / "data"))
+    settings = ini(tmp_path)
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    index = dialog.base_kind.findData("mpnet")
+    item = dialog.base_kind.model().item(index)
+    assert dialog.base_kind.itemText(index) == "Accurate (MPNet, slower)"
+    assert not item.isEnabled() and "polarity base-models install mpnet" in item.toolTip()
+    folder = tmp_path / "data" / "base-models" / "all-mpnet-base-v2"  # where the installer unpacks it
+    folder.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors"):
+        (folder / name).write_bytes(b"")
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert dialog.base_kind.model().item(index).isEnabled()
+    dialog.base_kind.setCurrentIndex(index)
+    assert not dialog.base_path.isEnabled()
+    dialog.accept()
+    assert ini(tmp_path).get(Key.BASE_MODEL) == "mpnet"
+    assert SettingsDialog(ini(tmp_path)).base_kind.currentData() == "mpnet"
