@@ -32,7 +32,14 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--out", default=str(default_extractor_dir()))
     ap.add_argument("--limit", type=int, default=None, help="first N sentences per file (smoke test)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads (0: torch's default); 1 on a shared machine, where two threads "
+                         "fighting for busy cores made each step 10x slower")
     args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     data = shared_data_dir() / "semeval14"
     sentences = [s for name in FILES for s in read_annotated(data / name)[: args.limit]]

@@ -173,6 +173,19 @@ class SuggestionsMixin(StoreBase):
                              .order_by(TermSuggestion.start, TermSuggestion.end))
             return [_record(r, text) for r in rows]
 
+    def iter_sentence_texts(self, chunk: int = 1000) -> Iterator[tuple[int, str]]:
+        """(id, text) of every sentence in id order, read a chunk at a time (flat memory; each
+        chunk its own short read, so writes can go on between them)."""
+        after = 0
+        while True:
+            with self._read() as s:
+                rows = s.execute(select(Sentence.id, Sentence.text).where(Sentence.id > after)
+                                 .order_by(Sentence.id).limit(chunk)).all()
+            if not rows:
+                return
+            yield from ((r.id, r.text) for r in rows)
+            after = rows[-1].id
+
     def suggestion_counts(self) -> dict[str, int]:
         with self._read() as s:
             rows = s.execute(select(TermSuggestion.state, func.count()).group_by(TermSuggestion.state)).all()

@@ -2,11 +2,11 @@
 
 Terms are grouped case-folded, with the plural of the last word merged into its singular by
 lemminflect (a maintained dictionary lemmatiser, ~2 s to load on a busy machine, no model);
-without it the grouping is exact. Each mention counts once, by the best source it has:
-a label (human, import, adjudication or accepted prediction) -> ``labeled``; else the active
-model's prediction, or the suggestion's prediction for an accepted suggestion -> ``predicted``;
-an open suggestion -> ``suggested`` (left out with ``accepted_only``); a mention with no
-polarity at all is ``unknown``. ``negative``/``neutral``/``positive`` add the three up, so
+without it the grouping is exact. Each mention counts once, by what it is:
+a labeled term (human, import, adjudication or accepted prediction) -> ``labeled``; an unlabeled
+term -> ``predicted`` (its polarity the active model's prediction, or for an accepted suggestion
+the suggestion's); an open suggestion -> ``suggested`` (left out with ``accepted_only``), with its
+predicted polarity. A mention with no polarity at all also counts as ``unknown``. ``negative``/``neutral``/``positive`` add the three up, so
 ``project suggest`` then ``project summary`` is a whole analysis with no labeling.
 """
 
@@ -41,9 +41,9 @@ class AspectSummary:
     negative: int
     neutral: int
     positive: int
-    labeled: int              # mentions counted from a label, not a prediction
-    predicted: int
-    suggested: int
+    labeled: int              # mentions that are labeled terms
+    predicted: int            # mentions that are unlabeled terms (their polarity, if any, predicted)
+    suggested: int            # mentions that are open suggestions
     unknown: int              # mentions with no label and no prediction
     shares: dict[str, float]  # of the mentions with a polarity
     by_source: dict[str, dict[str, int]]
@@ -88,13 +88,13 @@ def aspect_key(term: str) -> str:
 
 class _Group:
     def __init__(self) -> None:
-        self.counts = {src: Counter() for src in (*SOURCES, "unknown")}
+        self.counts: dict[str, Counter[str]] = {src: Counter() for src in SOURCES}
         self.forms: Counter[str] = Counter()
         self.examples: list[tuple[int, str]] = []  # (rank: labeled first, sentence)
 
     def add(self, form: str, source: str, label: str | None, sentence: str, n_examples: int) -> None:
         self.forms[form] += 1
-        self.counts[source if label else "unknown"][label or "none"] += 1
+        self.counts[source][label or "none"] += 1
         rank = SOURCES.index(source) if label else 3
         if sentence not in (e[1] for e in self.examples):
             self.examples.append((rank, sentence))
@@ -105,11 +105,11 @@ class _Group:
         by_source = {src: {p: int(self.counts[src][p]) for p in POLARITIES} for src in SOURCES}
         totals = {p: sum(by_source[src][p] for src in SOURCES) for p in POLARITIES}
         with_polarity = sum(totals.values())
-        unknown = sum(self.counts["unknown"].values())
+        mentions = {src: sum(self.counts[src].values()) for src in SOURCES}
         shares = {p: round(totals[p] / with_polarity, 4) if with_polarity else 0.0 for p in POLARITIES}
-        return AspectSummary(self.forms.most_common(1)[0][0], with_polarity + unknown, totals["negative"],
-                             totals["neutral"], totals["positive"], sum(by_source["labeled"].values()),
-                             sum(by_source["predicted"].values()), sum(by_source["suggested"].values()), unknown,
+        return AspectSummary(self.forms.most_common(1)[0][0], sum(mentions.values()), totals["negative"],
+                             totals["neutral"], totals["positive"], mentions["labeled"], mentions["predicted"],
+                             mentions["suggested"], sum(mentions.values()) - with_polarity,
                              shares, by_source, tuple(e[1] for e in self.examples), tuple(sorted(self.forms)))
 
 
