@@ -445,6 +445,7 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path):
 
 # A version 4 server database taken back to version 1 (PostgreSQL cannot run the SQLite DDL above).
 PG_BACK_TO_V1 = [
+    "DROP TABLE term_suggestions", "DROP TABLE sentence_terms_done",
     "DROP TABLE sentence_documents",
     "DROP INDEX ix_labels_edits", "DROP INDEX ix_labels_adjudication", "ALTER TABLE labels DROP COLUMN batch_id",
     "DROP TABLE review_batches", "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",
