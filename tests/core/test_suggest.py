@@ -126,3 +126,13 @@ def test_occurrences_match_whole_words_case_insensitively():
 def test_sentences_are_read_in_chunks_in_id_order(project):
     ids = [project.add_sentence(f"Sentence number {n}.").id for n in range(7)]
     assert [sid for sid, _ in project.iter_sentence_texts(chunk=3)] == ids
+
+
+def test_project_training_data_normalizes_the_spans(project):
+    from core.ml.terms.pipeline import project_training_data
+
+    s = project.add_sentence("The dress code was odd.")
+    project.add_term(s.id, 4, 13)  # "dress cod": ends mid-word
+    project.set_terms_done(s.id)
+    [only] = project_training_data(project)
+    assert only.text[only.spans[0][0]:only.spans[0][1]] == "dress code"

@@ -111,3 +111,12 @@ def suggest_project(project: Any, extractor: TermExtractor, predictor: Any | Non
         if on_progress is not None:
             on_progress(TrainingProgress(PREDICTING, 0, 0, seen, total))
     return SuggestReport(seen, proposed, added, refreshed, known, round(time.perf_counter() - started, 2))
+
+
+def project_training_data(project: Any) -> list[Any]:
+    """The extractor's training sentences in a project: SemEval imports and sentences marked
+    "all terms done" (what a retrain of the extractor reads)."""
+    from core.ml.terms.data import AnnotatedSentence
+    from core.ml.terms.spans import normalize_spans
+
+    return [AnnotatedSentence(text, normalize_spans(text, spans)) for text, spans in project.annotated_sentences()]
