@@ -72,6 +72,7 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
                            **score_spans([s.spans for s in test], predicted).as_dict(),
                            "train_seconds": round(train_seconds, 1), "sentences_per_second": round(rate, 1)}
     if end_to_end:
+        print(json.dumps(out), file=sys.stderr, flush=True)  # the extraction figures, before the long part
         out["end_to_end"] = _end_to_end(path, train, test, predicted, seed)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
