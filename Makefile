@@ -7,8 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter starter-export accurate package package-test \
-	package-portable package-portable-test package-portable-clean clean
+.PHONY: install demo test app screenshot benchmarks starter starter-extractor starter-export accurate package \
+	package-test package-portable package-portable-test package-portable-clean clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ screenshot: $(STAMP)
 
 starter: $(STAMP)
 	$(BIN)/python benchmarks/build_starter.py
+
+# The starter term extractor (LoRA adapter + head, ~3 MB) from the SemEval-2014 TRAIN XML.
+starter-extractor: $(STAMP)
+	$(BIN)/python benchmarks/build_starter_extractor.py
 
 # The starter model's ONNX export (~90 MB, never committed), built into the user cache
 # ($$POLARITY_CACHE_DIR, else ~/.cache/polarity-studio) so the first prediction needs no torch.

@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from core.cli_base_models import add_base_model_commands
 
     add_base_model_commands(sub)
+    from core.cli_terms import add_terms_commands
+
+    add_terms_commands(sub)
     try:
         from core.cli_project import add_project_commands
     except ImportError:  # the store is optional for the pure-ML commands

@@ -121,6 +121,9 @@ def add_project_commands(subparsers: Any) -> None:
     from core.cli_team import add_team_commands  # agreement, accept, adjudicate, reviewers
 
     add_team_commands(sub, _parser, _open, _store_errors)
+    from core.cli_terms import add_project_term_commands  # suggest, summary
+
+    add_project_term_commands(sub, _parser, _open, _store_errors)
 
 
 def project_location(args: argparse.Namespace) -> str:

@@ -22,6 +22,7 @@ from typing import Callable
 from sqlalchemy import Connection, Engine, inspect, text
 
 from core.storage import documents as _documents  # noqa: F401  (registers its table for create_all)
+from core.storage import suggestions as _suggestions  # noqa: F401  (registers its tables for create_all)
 from core.storage.db import is_sqlite, sqlite_path, writer
 from core.storage.errors import NotAProjectError, SchemaTooNewError, StoreError
 from core.storage.schema import Base, refresh_disputed
@@ -29,7 +30,7 @@ from core.storage.search import create_text_index
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION = "polarity-studio"
 
 
@@ -164,12 +165,20 @@ def _to4(conn: Connection) -> None:
                       "(document_id, document_position)"))
 
 
+def _to5(conn: Connection) -> None:
+    """MigrationTo5: term suggestions and "all terms done" (core/storage/suggestions.py); new
+    tables only, created from the ORM models so a migrated file equals a new one."""
+    for table in (_suggestions.TermSuggestion.__table__, _suggestions.TermsDone.__table__):
+        table.create(conn)  # with its indexes
+
+
 # Each step turns version N-1 into N; append, never edit a released one. E.g.
 #   Migration(5, "labels.note", lambda c: c.execute(text("ALTER TABLE labels ADD COLUMN note TEXT"))),
 MIGRATIONS: list[Migration] = [
     Migration(2, "index of edits by id, for polling what other annotators labeled", _to2),
     Migration(3, "team review: adjudication, accepted predictions in batches", _to3),
     Migration(4, "document and position of sentences split from raw text", _to4),
+    Migration(5, "term suggestions and sentences whose terms are all done", _to5),
 ]
 
 

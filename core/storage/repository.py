@@ -27,6 +27,8 @@ from core.storage.versions import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
 from core.storage.review import ReviewMixin
+from core.storage.suggestions import SuggestionsMixin
+from core.storage.summary import SummaryMixin
 from core.storage.schema import (ANNOTATOR_SOURCES, Label, Sentence, Setting, Term, refresh_disputed, refresh_uncertainty,
                                  sentence_lookup)
 from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_models_dir
@@ -34,7 +36,8 @@ from core.storage.team import ENV_MODELS_DIR, TeamMixin, default_author, server_
 EDIT_SOURCES = ("human", "import")
 
 
-class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin, StoreBase):
+class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin, SuggestionsMixin, SummaryMixin,
+              StoreBase):
     """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``).
 
     ``location`` names it in messages: the file, or the URL with its password as ***.

@@ -261,7 +261,39 @@ V4_DDL = V3_DDL + """CREATE TABLE sentence_documents (
 CREATE INDEX ix_sentence_documents_document ON sentence_documents (document_id, document_position);
 """
 
-SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL, 4: V4_DDL}
+# Version 5: term suggestions and "all terms done" (core/storage/suggestions.py).
+V5_DDL = V4_DDL + """CREATE TABLE term_suggestions (
+	id INTEGER NOT NULL, 
+	sentence_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	state VARCHAR(16) NOT NULL, 
+	score FLOAT NOT NULL, 
+	pred_label VARCHAR(16), 
+	pred_p_negative FLOAT, 
+	pred_p_neutral FLOAT, 
+	pred_p_positive FLOAT, 
+	extractor VARCHAR(512) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	decided_at DATETIME, 
+	term_id INTEGER, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_term_suggestions_span UNIQUE (sentence_id, start, "end"), 
+	CONSTRAINT ck_term_suggestions_state CHECK (state IN ('open', 'accepted', 'rejected')), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE, 
+	FOREIGN KEY(term_id) REFERENCES terms (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_term_suggestions_open ON term_suggestions (sentence_id) WHERE state = 'open';
+CREATE TABLE sentence_terms_done (
+	sentence_id INTEGER NOT NULL, 
+	marked_at DATETIME NOT NULL, 
+	author VARCHAR(128), 
+	PRIMARY KEY (sentence_id), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id) ON DELETE CASCADE
+);
+"""
+
+SAVED_DDL = {1: V1_DDL, 2: V2_DDL, 3: V3_DDL, 4: V4_DDL, 5: V5_DDL}
 
 V1_META = [("application", "polarity-studio"), ("schema_version", "1"), ("text_index", "fts5-trigram")]
 
@@ -316,7 +348,7 @@ def test_a_new_project_has_exactly_the_saved_schema_of_the_current_version(tmp_p
 
 @pytest.mark.parametrize("version", sorted(SAVED_DDL))
 def test_a_file_of_every_earlier_version_opens_and_keeps_its_data(tmp_path, version):
-    assert version <= 4  # versions 1 to 4 hold the same rows; a later one may need a make_vN_file
+    assert version <= 5  # versions 1 to 5 hold the same rows; a later one may need a make_vN_file
     path = tmp_path / "old.db"
     make_v1_file(path, version)
     with Project.open(path) as p:
@@ -413,6 +445,7 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path):
 
 # A version 4 server database taken back to version 1 (PostgreSQL cannot run the SQLite DDL above).
 PG_BACK_TO_V1 = [
+    "DROP TABLE term_suggestions", "DROP TABLE sentence_terms_done",
     "DROP TABLE sentence_documents",
     "DROP INDEX ix_labels_edits", "DROP INDEX ix_labels_adjudication", "ALTER TABLE labels DROP COLUMN batch_id",
     "DROP TABLE review_batches", "ALTER TABLE labels DROP CONSTRAINT ck_labels_source",

@@ -1,0 +1,131 @@
+"""Term extraction: 5-fold cross-validation grouped by sentence on the SemEval-2014 TRAIN XML
+(Restaurants_Train_v2.xml, Laptop_Train_v2.xml; never the test sets). Prints JSON per fold:
+precision / recall / F1 on exact spans, training seconds, extraction sentences/s, and with
+--end-to-end the F1 of (span, polarity) pairs, the polarity model trained on the same fold's
+training sentences (LoRA, the starter's recipe), so no fold sees its own test sentences.
+
+A sentence is the unit of the folds, so a sentence's terms never straddle train and test.
+End to end, gold pairs leave out ``conflict`` terms (no polarity model predicts that label),
+and a predicted span that is a conflict term is not counted either way.
+
+    python benchmarks/bench_extract.py --dataset restaurants --fold 0 --end-to-end --threads 1
+    python benchmarks/bench_extract.py --seeds 13 14 15            # the whole CV: 30 trainings
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_rss_mb, shared_data_dir  # noqa: E402
+
+DATASETS = {"restaurants": "Restaurants_Train_v2.xml", "laptops": "Laptop_Train_v2.xml"}
+
+
+def folds(n: int, k: int, seed: int = 0) -> list[list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [sorted(order[i::k]) for i in range(k)]
+
+
+def polarity_pairs(path: Path) -> dict[tuple[str, int, int], str]:
+    """(sentence, normalized span) -> gold polarity, conflict terms as "conflict"."""
+    from xml.etree import ElementTree  # the public train files are trusted; the CLI reads with expat
+
+    from core.ml.terms.spans import normalize_span
+
+    out: dict[tuple[str, int, int], str] = {}
+    for sentence in ElementTree.parse(path).getroot().iter("sentence"):
+        text = sentence.findtext("text") or ""
+        for term in sentence.iter("aspectTerm"):
+            span = normalize_span(text, (int(term.get("from")), int(term.get("to"))))
+            if span is not None:
+                out[(text, *span)] = term.get("polarity", "")
+    return out
+
+
+def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None) -> dict[str, Any]:
+    from core.ml.terms.data import read_annotated
+    from core.ml.terms.spans import score_spans
+    from core.ml.terms.train import ExtractorConfig, train_extractor
+
+    path = shared_data_dir() / "semeval14" / DATASETS[name]
+    data = read_annotated(path)[:limit]
+    test_idx = set(folds(len(data), k)[fold])
+    train = [s for i, s in enumerate(data) if i not in test_idx]
+    test = [data[i] for i in sorted(test_idx)]
+    started = time.perf_counter()
+    result = train_extractor(ExtractorConfig(epochs=epochs, seed=seed), train, [])
+    train_seconds = time.perf_counter() - started
+    texts = [s.text for s in test]
+    t0 = time.perf_counter()
+    predicted = result.model.extract_spans(texts)
+    rate = len(texts) / (time.perf_counter() - t0)
+    out: dict[str, Any] = {"dataset": name, "fold": fold, "folds": k, "seed": seed, "epochs": epochs,
+                           "n_train": len(train), "n_test": len(test),
+                           **score_spans([s.spans for s in test], predicted).as_dict(),
+                           "train_seconds": round(train_seconds, 1), "sentences_per_second": round(rate, 1)}
+    if end_to_end:
+        print(json.dumps(out), file=sys.stderr, flush=True)  # the extraction figures, before the long part
+        out["end_to_end"] = _end_to_end(path, train, test, predicted, seed)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _end_to_end(path: Path, train: list, test: list, predicted: list, seed: int) -> dict[str, Any]:
+    from core.domain import Polarity, TermExample
+    from core.ml.config import TrainConfig
+    from core.ml.train import train as train_polarity
+
+    gold = polarity_pairs(path)
+    examples = [TermExample(s.text, a, b, Polarity(gold[(s.text, a, b)])) for s in train for a, b in s.spans
+                if gold.get((s.text, a, b)) in ("negative", "neutral", "positive")]
+    cfg = TrainConfig.for_engine("lora", base_model="bundled", epochs=(3, 0), select_best=False, seed=seed)
+    started = time.perf_counter()
+    model = train_polarity(cfg, examples, None).model
+    seconds = time.perf_counter() - started
+    items = [(s.text, a, b) for s, spans in zip(test, predicted) for a, b in spans
+             if gold.get((s.text, a, b)) != "conflict"]
+    labels = [p.label.value for p in model.predict_many(items)] if items else []
+    pred_pairs = set(zip(items, labels))
+    gold_pairs = {((s.text, a, b), gold[(s.text, a, b)]) for s in test for a, b in s.spans
+                  if gold.get((s.text, a, b)) in ("negative", "neutral", "positive")}
+    correct = len(pred_pairs & gold_pairs)
+    p = correct / len(pred_pairs) if pred_pairs else 0.0
+    r = correct / len(gold_pairs) if gold_pairs else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "n_gold": len(gold_pairs), "n_predicted": len(pred_pairs), "polarity_train_seconds": round(seconds, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", choices=(*DATASETS, "all"), default="all")
+    ap.add_argument("--fold", type=int, default=None, help="one fold only (default: all)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[13])
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--end-to-end", action="store_true", help="also train a polarity model per fold")
+    ap.add_argument("--limit", type=int, default=None, help="first N sentences (smoke test)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (1 on a shared machine)")
+    args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    names = list(DATASETS) if args.dataset == "all" else [args.dataset]
+    fold_ids = range(args.folds) if args.fold is None else [args.fold]
+    for name in names:
+        for seed in args.seeds:
+            for fold in fold_ids:
+                print(json.dumps(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit)),
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""TermExtractor: a saved token-classification model that finds term spans in raw sentences.
+
+A folder holds ``model.json`` (``model_type: term_extractor``, base encoder, tags, config,
+metrics, versions), the tokenizer, the classifier head, and either the LoRA adapter (a few MB;
+merged into the base encoder at load time) or the whole fine-tuned network (``kind: full``).
+It is written like a polarity model: temporary sibling folder, fsync, rename.
+
+Words come from ``spans.words``; the tokenizer gets them pre-split (``is_split_into_words``), so
+lowercasing by an uncased tokenizer never moves an offset: spans are taken from the word grid of
+the original text. Each word's tag is read off its first sub-token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+
+from core.ml.model import _cpu, _fsync_dir, _fsync_tree, _load_tensors
+from core.ml.terms.spans import TAGS, Span, decode_tags, words
+from core.serve.info import MODEL_JSON, ModelLoadError
+
+MODEL_TYPE = "term_extractor"
+FORMAT_VERSION = 1
+IGNORE = -100  # label of sub-tokens after a word's first, and of special tokens
+
+
+@dataclass(frozen=True)
+class ExtractedTerm:
+    start: int
+    end: int
+    text: str
+    score: float  # mean probability of the term's tags (how sure the tagger is of it)
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    inputs: dict[str, torch.Tensor]
+    word_index: list[list[int]]  # per item: token position of each word's first sub-token (-1: cut off)
+
+
+def encode_words(tokenizer: Any, batch_words: Sequence[Sequence[str]], max_length: int) -> EncodedBatch:
+    enc = tokenizer([list(w) for w in batch_words], is_split_into_words=True, truncation=True,
+                    max_length=max_length, padding=True, return_tensors="pt")
+    index: list[list[int]] = []
+    for i, item_words in enumerate(batch_words):
+        first = [-1] * len(item_words)
+        for pos, wid in enumerate(enc.word_ids(i)):
+            if wid is not None and first[wid] == -1:
+                first[wid] = pos
+        index.append(first)
+    inputs = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+    return EncodedBatch(inputs, index)
+
+
+def word_labels(batch: EncodedBatch, tags: Sequence[Sequence[int]]) -> torch.Tensor:
+    labels = torch.full(batch.inputs["input_ids"].shape, IGNORE, dtype=torch.long)
+    for i, (first, item_tags) in enumerate(zip(batch.word_index, tags)):
+        for pos, tag in zip(first, item_tags):
+            if pos >= 0:
+                labels[i, pos] = tag
+    return labels
+
+
+def batches_by_length(lengths: Sequence[int], size: int, seed: int | None) -> list[list[int]]:
+    """Batches of similar length (less padding); shuffled in chunks when ``seed`` is given."""
+    import random
+
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    if seed is not None:
+        rng = random.Random(seed)
+        order = sorted(range(len(lengths)), key=lambda i: (lengths[i] + rng.random() * 4))
+    out = [order[i:i + size] for i in range(0, len(order), size)]
+    if seed is not None:
+        random.Random(seed + 1).shuffle(out)
+    return out
+
+
+class TermExtractor:
+    def __init__(self, net: torch.nn.Module, tokenizer: Any, info: dict[str, Any], device: str = "cpu",
+                 adapter_state: dict[str, torch.Tensor] | None = None):
+        self.net = net.eval()
+        self.tokenizer = tokenizer
+        self.info = info
+        self.device = device
+        self.max_length = int(info.get("max_length", 128))
+        self._adapter_state = adapter_state  # LoRA: saving writes the adapter, not the merged network
+
+    # -- extraction -----------------------------------------------------------------------
+    def tag_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> list[list[list[float]]]:
+        """Per text, per word: probabilities of O, B, I (words cut off by max_length read O)."""
+        grids = [words(t) for t in texts]
+        out: list[list[list[float]]] = [[] for _ in texts]
+        with torch.inference_mode():
+            for idx in batches_by_length([len(g) for g in grids], batch_size, None):
+                idx = [i for i in idx if grids[i]]
+                if not idx:
+                    continue
+                batch = encode_words(self.tokenizer, [[texts[i][a:b] for a, b in grids[i]] for i in idx],
+                                     self.max_length)
+                logits = self.net(**{k: v.to(self.device) for k, v in batch.inputs.items()}).logits
+                probs = logits.float().softmax(-1).cpu()
+                for row, i in enumerate(idx):
+                    out[i] = [probs[row, pos].tolist() if pos >= 0 else [1.0, 0.0, 0.0]
+                              for pos in batch.word_index[row]]
+        return out
+
+    def extract(self, texts: Sequence[str], batch_size: int = 64) -> list[list[ExtractedTerm]]:
+        result: list[list[ExtractedTerm]] = []
+        for text, probs in zip(texts, self.tag_probabilities(texts, batch_size)):
+            grid = words(text)
+            tags = [max(range(len(TAGS)), key=lambda k: p[k]) for p in probs]
+            terms = []
+            for a, b, members in decode_tags(grid, tags):
+                start, end = grid[a][0], grid[b - 1][1]
+                score = sum(probs[m][tags[m]] for m in members) / len(members)
+                terms.append(ExtractedTerm(start, end, text[start:end], round(score, 4)))
+            result.append(terms)
+        return result
+
+    def extract_spans(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Span]]:
+        return [[(t.start, t.end) for t in terms] for terms in self.extract(texts, batch_size)]
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Temporary sibling folder, fsync, rename: a crash leaves no half model."""
+        folder = Path(folder)
+        if folder.exists():
+            raise FileExistsError(f"{folder}: already exists; a model folder is never overwritten")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            tmp.mkdir()
+            self._write(tmp)
+            _fsync_tree(tmp)
+            os.rename(tmp, folder)
+            _fsync_dir(folder.parent)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    def _write(self, tmp: Path) -> None:
+        from safetensors.torch import save_file
+
+        self.tokenizer.save_pretrained(tmp / "tokenizer")
+        save_file(_cpu(self.net.classifier.state_dict()), str(tmp / "head.safetensors"))
+        if self.info.get("kind") == "lora":
+            save_file(_cpu(self._adapter_state or {}), str(tmp / "adapter.safetensors"))
+        else:
+            self.net.save_pretrained(tmp / "network", safe_serialization=True)
+        (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "auto") -> "TermExtractor":
+        from core.ml.device import pick_device
+        from core.ml.network import load_tokenizer
+
+        folder = Path(folder)
+        info = read_extractor_info(folder)
+        device = pick_device(device)
+        try:
+            tokenizer = load_tokenizer(str(folder / "tokenizer"))
+            adapter = None
+            if info["kind"] == "lora":
+                net, adapter = _load_lora(folder, info)
+            else:
+                net = token_network(str(folder / "network"))
+            net.classifier.load_state_dict(_load_tensors(folder / "head.safetensors"))
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # transformers/safetensors raise many types for a damaged folder
+            raise ModelLoadError(f"{folder}: cannot load the term extractor ({type(exc).__name__}: {exc})") from exc
+        return cls(net.to(device), tokenizer, info, device, adapter)
+
+
+def read_extractor_info(folder: Path) -> dict[str, Any]:
+    path = folder / MODEL_JSON
+    if not folder.is_dir():
+        raise ModelLoadError(f"{folder}: no such model folder")
+    if not path.is_file():
+        raise ModelLoadError(f"{folder}: not a Polarity Studio model (no {MODEL_JSON})")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: corrupt model description ({exc})") from exc
+    if not isinstance(info, dict) or info.get("model_type") != MODEL_TYPE:
+        raise ModelLoadError(f"{folder}: not a term extractor (a polarity model?)")
+    if list(info.get("tags", [])) != list(TAGS) or info.get("kind") not in ("lora", "full"):
+        raise ModelLoadError(f"{path}: incomplete or unknown term extractor description")
+    if int(info.get("format_version", 0)) > FORMAT_VERSION:
+        raise ModelLoadError(f"{path}: made by a newer Polarity Studio (format {info['format_version']})")
+    return info
+
+
+def token_network(path_or_id: str) -> torch.nn.Module:
+    from transformers import AutoModelForTokenClassification
+
+    from core.ml.base_models import quiet_transformers
+
+    quiet_transformers()
+    net = AutoModelForTokenClassification.from_pretrained(
+        path_or_id, num_labels=len(TAGS), id2label=dict(enumerate(TAGS)), label2id={t: i for i, t in enumerate(TAGS)})
+    return net.float()
+
+
+def _load_lora(folder: Path, info: dict[str, Any]) -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+
+    from core.ml.base_models import BaseModelError, resolve_base_model
+
+    try:
+        net = token_network(resolve_base_model(info["base_model"]))
+    except BaseModelError as exc:
+        raise ModelLoadError(f"{folder}: its base encoder is unavailable: {exc}") from exc
+    adapter = _load_tensors(folder / "adapter.safetensors")
+    peft_model = get_peft_model(net, LoraConfig(**info["lora"]))
+    result = set_peft_model_state_dict(peft_model, adapter)
+    if getattr(result, "unexpected_keys", None):
+        raise ModelLoadError(f"{folder}: adapter does not fit its base encoder ({result.unexpected_keys[:3]})")
+    return peft_model.merge_and_unload(), adapter
+
+
+def default_extractor_dir() -> Path:
+    from core.paths import resources_dir
+
+    return resources_dir() / "starter_extractor"
+
+
+ProgressFn = Callable[[int, int], None]
