@@ -80,6 +80,7 @@ package-portable-test: package-portable
 
 package-portable-clean:
 	packaging/portable.sh --remove-root
+	rm -rf --one-file-system build/portable-test-root
 
 clean:
 	rm -rf $(VENV) build dist
