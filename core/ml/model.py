@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from core.domain import LABELS, Prediction, TermExample
+from core.ml.atomic import fsync_dir, fsync_tree, save_folder
 from core.ml.device import inference_autocast
 from core.ml.encoding import TermEncoder, length_buckets
 from core.ml.network import PolarityNet, load_encoder, load_tokenizer
@@ -86,21 +87,7 @@ class PolarityModel:
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         """Write to a temporary sibling folder, fsync, then rename: a crash leaves no half model."""
-        folder = Path(folder)
-        if folder.exists():
-            raise FileExistsError(f"{folder}: already exists; a model folder is never overwritten")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
-        try:
-            tmp.mkdir()
-            self._write(tmp)
-            _fsync_tree(tmp)
-            os.rename(tmp, folder)
-            _fsync_dir(folder.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        return save_folder(folder, self._write)
 
     def _write(self, tmp: Path) -> None:
         from safetensors.torch import save_file
@@ -162,15 +149,15 @@ def add_export(folder: str | Path) -> dict[str, Any]:
     try:
         tmp.mkdir()
         serving = write_export(model.net, tmp, folder, model.info)
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         for path in tmp.iterdir():
             os.replace(path, folder / path.name)
         info = dict(model.info, serving=serving)
         new_json = tmp / MODEL_JSON
         new_json.write_text(json.dumps(info, indent=2, sort_keys=True), encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         os.replace(new_json, folder / MODEL_JSON)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return serving
@@ -216,22 +203,3 @@ def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
 
 
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(str(path), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

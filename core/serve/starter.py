@@ -92,7 +92,8 @@ def _matching(where: Path, source: str) -> dict[str, Any] | None:
 def build_export(folder: Path) -> tuple[Path, dict[str, Any]]:
     """Build the export into a temporary folder beside the target, fsync, rename (atomic)."""
     try:
-        from core.ml.model import PolarityModel, _fsync_dir, _fsync_tree
+        from core.ml.atomic import fsync_dir as _fsync_dir, fsync_tree as _fsync_tree
+        from core.ml.model import PolarityModel
         from core.ml.onnx_export import write_export
     except ImportError as exc:  # a build without torch must ship resources/starter_export instead
         raise ModelLoadError(f"{folder}: its ONNX export is not built, and building it needs torch ({exc})") from exc

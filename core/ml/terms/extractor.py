@@ -13,16 +13,14 @@ the original text. Each word's tag is read off its first sub-token.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
 
-from core.ml.model import _cpu, _fsync_dir, _fsync_tree, _load_tensors
+from core.ml.atomic import save_folder
+from core.ml.model import _cpu, _load_tensors
 from core.ml.terms.spans import TAGS, Span, decode_tags, words
 from core.serve.info import MODEL_JSON, ModelLoadError
 
@@ -130,21 +128,7 @@ class TermExtractor:
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         """Temporary sibling folder, fsync, rename: a crash leaves no half model."""
-        folder = Path(folder)
-        if folder.exists():
-            raise FileExistsError(f"{folder}: already exists; a model folder is never overwritten")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
-        try:
-            tmp.mkdir()
-            self._write(tmp)
-            _fsync_tree(tmp)
-            os.rename(tmp, folder)
-            _fsync_dir(folder.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        return save_folder(folder, self._write)
 
     def _write(self, tmp: Path) -> None:
         from safetensors.torch import save_file
