@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, grouped_folds, load, shared_data_dir  # noqa: E402
+from common import grouped_folds, load, replace_shipped, shared_data_dir, shown_path  # noqa: E402
 
 
 def main() -> None:
@@ -54,13 +53,9 @@ def main() -> None:
         "warning": "trained on SemEval-2014 restaurants: do not score it on centrale/devdata.csv",
     }
     out = Path(args.out)
-    staging = out.with_name(out.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    result.model.save(staging)
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(json.dumps({"out": str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else str(out),
+    # No ONNX export in resources/ (~110 MB): the first use builds it into the user cache.
+    size = replace_shipped(out, lambda staging: result.model.save(staging, export=False))
+    print(json.dumps({"out": shown_path(out),
                       "n_train": len(train_set), "n_holdout": len(holdout),
                       "holdout_accuracy": result.metrics["accuracy"], "holdout_macro_f1": result.metrics["macro_f1"],
                       "train_seconds": round(time.perf_counter() - started, 1), "size_mb": round(size / 2**20, 2)}))

@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, shared_data_dir  # noqa: E402
+from common import replace_shipped, shared_data_dir, shown_path  # noqa: E402
 
 FILES = ("Restaurants_Train_v2.xml", "Laptop_Train_v2.xml")
 
@@ -54,13 +53,8 @@ def main() -> None:
                                     "holdout": "a random 10% of those sentences (also picks the best epoch)",
                                     "holdout_metrics": result.metrics}
     out = Path(args.out)
-    staging = out.with_name(out.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    result.model.save(staging)
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(json.dumps({"out": str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else str(out),
+    size = replace_shipped(out, result.model.save)
+    print(json.dumps({"out": shown_path(out),
                       "n_train": len(train), "n_holdout": len(holdout), "holdout": result.metrics,
                       "history": result.history, "train_seconds": round(time.perf_counter() - started, 1),
                       "size_mb": round(size / 2**20, 2)}))

@@ -7,7 +7,7 @@ import resource
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -58,3 +58,21 @@ def _label_counts(examples: Sequence[TermExample]) -> dict:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def replace_shipped(out: Path, save: Callable[[Path], object]) -> int:
+    """Swap a shipped model folder (resources/) for a new one: ``save`` writes a staging sibling,
+    then the old folder goes and the new one takes its name. Returns the new folder's bytes."""
+    import shutil
+
+    staging = out.with_name(out.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    save(staging)
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when inside it (for the JSON a build script prints)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

@@ -85,11 +85,12 @@ class PolarityModel:
         return [to_prediction(p) for p in self.predict_proba(items, batch_size, on_progress)]
 
     # -- persistence ----------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:
-        """Write to a temporary sibling folder, fsync, then rename: a crash leaves no half model."""
-        return save_folder(folder, self._write)
+    def save(self, folder: str | Path, export: bool = True) -> Path:
+        """Write to a temporary sibling folder, fsync, then rename: a crash leaves no half model.
+        ``export=False``: no ONNX files (the shipped starter: its export is built into the user cache)."""
+        return save_folder(folder, lambda tmp: self._write(tmp, export))
 
-    def _write(self, tmp: Path) -> None:
+    def _write(self, tmp: Path, export: bool = True) -> None:
         from safetensors.torch import save_file
 
         self.encoder.tokenizer.save_pretrained(tmp / "tokenizer")
@@ -101,7 +102,10 @@ class PolarityModel:
         from core.ml.onnx_export import write_export
 
         # The whole network (LoRA: adapter merged) as ONNX, so core.serve predicts without torch.
-        self.info["serving"] = write_export(self.net, tmp, tmp, self.info)
+        if export:
+            self.info["serving"] = write_export(self.net, tmp, tmp, self.info)
+        else:
+            self.info.pop("serving", None)
         (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
