@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QLabel, QMainWindow, QMenu, QSizePolicy, QSplitte
                                QVBoxLayout, QWidget)
 
 from app.state.settings import Key, Settings
-from app.theme.actions import icon, make_actions
+from app.theme.actions import make_actions
 from app.theme.style import LABEL_COLORS
 from app.views.agreement_view import AgreementView
 from app.views.models_panel import ModelsPanel
@@ -152,8 +152,8 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.models_panel = ModelsPanel()
         self.tabs.addTab(self.overview_panel, "Overview")
-        self.tabs.addTab(self.training_panel, icon("retrain"), "Training")
-        self.tabs.addTab(self.models_panel, icon("models"), "Models")
+        self.tabs.addTab(self.training_panel, "Training")
+        self.tabs.addTab(self.models_panel, "Models")
         self.agreement_view = AgreementView()
         self.tabs.addTab(self.agreement_view, "Agreement")
         right = QWidget()

@@ -303,10 +303,12 @@ class SuggestionsMixin(StoreBase):
 
     def label_everywhere(self, needle: str, polarity: Polarity | None = None,
                          author: str | None = None) -> list[TermRecord]:
-        """Add every whole-word occurrence of ``needle`` as a term (one transaction); with
-        ``polarity``, label the new terms too (human labels, one history row each)."""
+        """Add every whole-word occurrence of ``needle`` as a term; with ``polarity``, label the
+        new terms too (human labels, one history row each). All of it is one transaction: a
+        failure leaves no term and no label behind. Terms that were there keep their labels."""
         if not needle.strip():
             raise StoreError("the term to label everywhere must not be empty")
+        value = Polarity(polarity).value if polarity is not None else None
         with self._write() as s:
             rows = self._occurrence_rows(s, needle)
             existing = _existing_spans(s, [sid for sid, _, _ in rows])
@@ -318,12 +320,11 @@ class SuggestionsMixin(StoreBase):
                         s.add(term)
                         added.append(term)
             s.flush()
+            if value is not None:
+                for term in added:
+                    self._append(s, term, value, "human", "set", author or self.author)  # type: ignore[attr-defined]
             texts = {sid: text for sid, text, _ in rows}
-            terms = [term_record(t, texts[t.sentence_id]) for t in added]
-        if polarity is not None:
-            for t in terms:
-                self.set_label(t.id, polarity, author=author)  # type: ignore[attr-defined]
-        return terms
+            return [term_record(t, texts[t.sentence_id]) for t in added]
 
 
 def _existing_spans(s: Any, sentence_ids: list[int]) -> set[tuple[int, int, int]]:

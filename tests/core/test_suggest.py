@@ -118,6 +118,19 @@ def test_label_every_occurrence_previews_then_adds_whole_words_once(project):
         project.label_everywhere("  ")
 
 
+def test_label_everywhere_labels_only_the_new_terms_by_the_author_given(project):
+    texts = ["The fries were soggy.", "Fries again: fries!"]
+    ids = [project.add_sentence(t).id for t in texts]
+    old = project.add_term(ids[0], 4, 9)
+    project.set_label(old.id, Polarity.NEGATIVE, author="bob")
+    added = project.label_everywhere("fries", Polarity.POSITIVE, author="ann")
+    assert [(t.sentence_id, t.start) for t in added] == [(ids[1], 0), (ids[1], 13)]
+    for t in added:
+        rows = project.history(t.id)
+        assert [(r.polarity, r.source, r.author) for r in rows] == [(Polarity.POSITIVE, "human", "ann")]
+    assert project.get_term(old.id).label is Polarity.NEGATIVE  # a term that was there keeps its label
+
+
 def test_occurrences_match_whole_words_case_insensitively():
     assert occurrences("Wi-Fi and wi-fi, not wi-figure", "wi-fi") == [(0, 5), (10, 15)]
     assert occurrences("battery life", "") == []
