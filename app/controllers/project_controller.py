@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
 from app.context import AppContext
+from app.controllers.aspects_controller import AspectsController
 from app.controllers.labeling_controller import LabelingController
 from app.controllers.models_controller import ModelController
 from app.controllers.refresh_controller import RefreshController
@@ -55,6 +56,7 @@ class AppController(QObject):
         self._io: tuple[Any, Worker] | None = None
         self.team = TeamController(window, self.state, ctx)
         self.review = ReviewController(window, self.state)
+        self.aspects = AspectsController(window, self.state, self.labeling)
         self._help: HelpDialog | None = None
         window.close_guard = self.shutdown
         self._connect_callbacks()
@@ -313,6 +315,7 @@ class AppController(QObject):
             self._io = None
         self.team.shutdown()
         self.review.shutdown()
+        self.aspects.shutdown()
         self.refresh.shutdown()
         self.stats.shutdown()
         self.predictor.shutdown()

@@ -61,6 +61,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agreement", "A&greement", ("Ctrl+G",), "", "How much the annotators agree (kappa heatmap)",
                "Review"),
     ActionSpec("help", "&Keyboard shortcuts", ("F1",), "help", "All shortcuts", "Help"),
+    ActionSpec("label_everywhere", "Label every &occurrence…", ("Ctrl+L",), "",
+               "Add the chosen term wherever its text appears (shows the count first)", "Aspects"),
+    ActionSpec("aspect_summary", "Aspect &summary", ("Ctrl+U",), "",
+               "What each aspect is said to be: a bar per aspect, negative to positive", "Aspects"),
 )
 
 # Keys handled by widgets rather than actions; listed in the Help panel.

@@ -1,7 +1,7 @@
 """The main window: menus, toolbar, the three panes and the status bar. Layout only.
 
 Left: filters and the sentence list. Centre: the sentence, the model's answer, the label keys.
-Right: Overview / Training / Models tabs. Controllers (``app/controllers/``) fill it through
+Right: Overview / Training / Models / Agreement / Aspects tabs. Controllers (``app/controllers/``) fill it through
 the small setters below and its panes' own methods and signals; the window itself only knows
 how to size itself to the screen, save its geometry and ask before closing.
 """
@@ -19,6 +19,7 @@ from app.state.settings import Key, Settings
 from app.theme.actions import make_actions
 from app.theme.style import LABEL_COLORS
 from app.views.agreement_view import AgreementView
+from app.views.aspects_view import AspectsView
 from app.views.models_panel import ModelsPanel
 from app.views.overview_panel import OverviewPanel
 from app.views.sentence.list_pane import FILTER_KINDS, SentenceListPane
@@ -101,12 +102,15 @@ class MainWindow(QMainWindow):
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
         edit.addActions([a["next_sentence"], a["prev_sentence"], a["find"]])
+        edit.addSeparator()
+        edit.addAction(a["label_everywhere"])
         review = self.menuBar().addMenu("&Review")
         review.addActions([a["final_negative"], a["final_neutral"], a["final_positive"]])
         review.addSeparator()
         review.addActions([a["accept_predictions"], a["undo_accept"]])
         review.addSeparator()
         review.addAction(a["agreement"])
+        review.addAction(a["aspect_summary"])
         model = self.menuBar().addMenu("&Model")
         model.addActions([a["retrain"], a["cancel_training"], a["models"]])
         model.addSeparator()
@@ -156,6 +160,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.models_panel, "Models")
         self.agreement_view = AgreementView()
         self.tabs.addTab(self.agreement_view, "Agreement")
+        self.aspects_view = AspectsView()
+        self.tabs.addTab(self.aspects_view, "Aspects")
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 12, 12, 12)
@@ -226,9 +232,9 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def show_tab(self, name: str) -> None:
-        """Bring the "overview", "training", "models" or "agreement" tab to the front."""
+        """Bring the "overview", "training", "models", "agreement" or "aspects" tab to the front."""
         panel = {"overview": self.overview_panel, "training": self.training_panel, "models": self.models_panel,
-                 "agreement": self.agreement_view}[name]
+                 "agreement": self.agreement_view, "aspects": self.aspects_view}[name]
         self.tabs.setCurrentWidget(panel)
 
     # ---- geometry ----------------------------------------------------------------------------
