@@ -320,11 +320,24 @@ class SuggestionsMixin(StoreBase):
                         s.add(term)
                         added.append(term)
             s.flush()
+            _accept_matching(s, added)
             if value is not None:
                 for term in added:
                     self._append(s, term, value, "human", "set", author or self.author)  # type: ignore[attr-defined]
             texts = {sid: text for sid, text, _ in rows}
             return [term_record(t, texts[t.sentence_id]) for t in added]
+
+
+def _accept_matching(s: Any, terms: list[Term]) -> None:
+    """Open suggestions of exactly these spans are accepted by the new terms (a span counted once)."""
+    by_span = {(t.sentence_id, t.start, t.end): t for t in terms}
+    if not by_span:
+        return
+    rows = s.scalars(select(TermSuggestion).where(TermSuggestion.sentence_id.in_({k[0] for k in by_span}), OPEN))
+    for row in rows:
+        term = by_span.get((row.sentence_id, row.start, row.end))
+        if term is not None:
+            row.state, row.decided_at, row.term_id = "accepted", utcnow(), term.id
 
 
 def _existing_spans(s: Any, sentence_ids: list[int]) -> set[tuple[int, int, int]]:

@@ -131,6 +131,16 @@ def test_label_everywhere_labels_only_the_new_terms_by_the_author_given(project)
     assert project.get_term(old.id).label is Polarity.NEGATIVE  # a term that was there keeps its label
 
 
+def test_label_everywhere_accepts_the_open_suggestion_of_a_span_it_adds(project):
+    s = project.add_sentence("The fries were soggy.")
+    project.store_suggestions([NewSuggestion(s.id, 4, 9, 0.9, PROBS)])
+    (term,) = project.label_everywhere("fries")
+    assert project.suggestions(s.id) == []
+    (accepted,) = project.suggestions(s.id, states=("accepted",))
+    assert accepted.term_id == term.id
+    assert project.aspect_summary()[0].mentions == 1  # the span is counted once, as a term
+
+
 def test_occurrences_match_whole_words_case_insensitively():
     assert occurrences("Wi-Fi and wi-fi, not wi-figure", "wi-fi") == [(0, 5), (10, 15)]
     assert occurrences("battery life", "") == []
