@@ -48,20 +48,19 @@ class AspectsView(QWidget):
     def _controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(8)
-        top_label = QLabel("Top")
         self.top_spin = QSpinBox()
+        self.top_spin.setPrefix("Top ")  # a prefix, not a label: the row must fit a narrow pane
         self.top_spin.setRange(1, MAX_TOP)
         self.top_spin.setValue(DEFAULT_TOP)
-        self.top_spin.setMaximumWidth(72)
+        self.top_spin.setMaximumWidth(92)
+        self.top_spin.setAccessibleName("Top aspects")
         self.top_spin.setToolTip("How many aspects to show, the most mentioned first")
-        top_label.setBuddy(self.top_spin)
         self.accepted_check = QCheckBox("Accepted terms only")
         self.accepted_check.setToolTip("Leave out the open suggestions: count only the terms in the project")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Write every aspect's counts, shares and an example to a CSV file")
-        row.addWidget(top_label)
         row.addWidget(self.top_spin)
-        row.addSpacing(6)
+        row.addSpacing(4)
         row.addWidget(self.accepted_check)
         row.addStretch(1)
         row.addWidget(self.export_button)
@@ -90,9 +89,10 @@ class AspectsView(QWidget):
         mentions = sum(r.mentions for r in rows)
         labeled = sum(r.labeled for r in rows)
         share = labeled / mentions * 100 if mentions else 0.0
-        what = "terms" if accepted_only else "terms and open suggestions"
-        self.note.setText(f"{mentions} mentions ({what}), {share:.0f} % labeled by people. "
-                          "Net: % positive minus % negative. Click an aspect for its sentences.")
+        self.note.setText(f"{mentions} mentions · {share:.0f} % labeled by people · net = % positive − % negative"
+                          " · click a bar for its sentences")
+        self.note.setToolTip("Open suggestions left out" if accepted_only else
+                             "Terms and open suggestions: labels where people gave one, the model's elsewhere")
 
     def set_busy(self, busy: bool) -> None:
         self.chart.set_title("Updating…" if busy and not self.chart.rows() else self.chart_title())

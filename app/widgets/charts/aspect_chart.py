@@ -25,7 +25,7 @@ from core.domain import Polarity
 
 POLARITIES = (Polarity.NEGATIVE, Polarity.NEUTRAL, Polarity.POSITIVE)
 MODEL_SOURCES = ("predicted", "suggested")
-ROW_MIN, ROW_MAX = 20.0, 32.0  # px per aspect: readable labels, bars that still look like bars
+ROW_MIN, ROW_MAX = 18.0, 32.0  # px per aspect: readable labels, bars that still look like bars
 
 
 @dataclass(frozen=True)
@@ -75,24 +75,29 @@ def fmt_net(net: float | None) -> str:
 
 
 def tooltip_html(row: Any) -> str:
+    """Counts per polarity (labeled / the model's apart), where the mentions come from, an example.
+    Tooltips are dark: polarity names use the light ``border`` shade of their colour."""
     c = split_counts(row)
-    lines = [f"<b>{html.escape(row.term)}</b> — {row.mentions} mention{'s' if row.mentions != 1 else ''}"]
-    for p in POLARITIES:
-        human, model = c[(p, True)], c[(p, False)]
-        color = LABEL_COLORS[p].text.name()
-        lines.append(f"<span style='color:{color}'><b>{getattr(row, p.value)}</b> {p.value}</span>"
-                     f" &nbsp;<span style='color:{UI.text_faint}'>{human} labeled · {model} by the model</span>")
+    faint = UI.text_faint
+    cells = "".join(
+        f"<tr><td style='color:{LABEL_COLORS[p].border.name()}'>{p.value}</td>"
+        f"<td align='right'>&nbsp;<b>{getattr(row, p.value)}</b>&nbsp;</td>"
+        f"<td style='color:{faint}'>{c[(p, True)]} labeled · {c[(p, False)]} by the model</td></tr>"
+        for p in POLARITIES)
     parts = [f"{row.labeled} labeled", f"{row.predicted} predicted", f"{row.suggested} suggested"]
     if row.unknown:
         parts.append(f"{row.unknown} without a polarity")
-    lines.append(" · ".join(parts))
+    lines = [f"<b>{html.escape(row.term)}</b> — {row.mentions} mention{'s' if row.mentions != 1 else ''}"
+             f" &nbsp;<span style='color:{faint}'>net {fmt_net(net_score(row))}</span>",
+             f"<table cellspacing='0' cellpadding='1'>{cells}</table>",
+             f"<span style='color:{faint}'>{' · '.join(parts)}</span>"]
     if len(row.forms) > 1:
-        lines.append("as " + ", ".join(html.escape(f) for f in row.forms[:6]))
+        lines.append(f"<span style='color:{faint}'>as " + ", ".join(html.escape(f) for f in row.forms[:6]) + "</span>")
     if row.examples:
         example = row.examples[0] if len(row.examples[0]) <= 180 else row.examples[0][:177] + "…"
         lines.append(f"<i>“{html.escape(example)}”</i>")
-    lines.append(f"<span style='color:{UI.text_faint}'>Click to see its sentences</span>")
-    return "<br>".join(lines)
+    lines.append(f"<span style='color:{faint}'>Click to see its sentences</span>")
+    return lines[0] + lines[1] + "<br>".join(lines[2:])  # the table is a block of its own
 
 
 class AspectChart(Chart):
