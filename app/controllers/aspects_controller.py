@@ -10,6 +10,7 @@ person sees why, and clears it as any search), the first one shown with the aspe
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from core.storage.suggestions import occurrences
 
 log = logging.getLogger(__name__)
 RECOMPUTE_DELAY_MS = 800  # a burst of labels is one recomputation
+SLOW_FACTOR = 2           # on a large project (100k terms: ~8 s a summary) wait 2x its last cost:
+                          # labeling never keeps a core busy more than a third of the time
 OPTIONS_DELAY_MS = 150    # spin box arrows held down
 
 
@@ -46,6 +49,8 @@ class AspectsController(QObject):
         self.dialog: LabelEverywhereDialog | None = None
         self.answer: SummaryAnswer | None = None  # the summary on screen
         self._stale = True
+        self._asked_at = 0.0
+        self._last_cost_ms = 0.0  # how long the last summary took
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._connect_callbacks()
@@ -86,14 +91,15 @@ class AspectsController(QObject):
     @Slot(object)
     def mark_stale(self, *_: Any) -> None:
         self._stale = True
-        if self.view.isVisible():
-            self._timer.start(RECOMPUTE_DELAY_MS)
+        if self.view.isVisible() and not self._timer.isActive():
+            self._timer.start(int(max(RECOMPUTE_DELAY_MS, SLOW_FACTOR * self._last_cost_ms)))
 
     @Slot()
     def recompute(self) -> None:
         self._timer.stop()
         if self.state.project is not None and self.service.request(self.query()):
             self._stale = False
+            self._asked_at = time.monotonic()
             self.view.set_busy(True)
 
     @Slot()
@@ -120,6 +126,7 @@ class AspectsController(QObject):
     @Slot(object)
     def _on_summary(self, answer: SummaryAnswer) -> None:
         self.answer = answer
+        self._last_cost_ms = (time.monotonic() - self._asked_at) * 1000
         self.view.set_rows(answer.rows, answer.query.accepted_only)
         self.view.set_busy(False)
         if answer.query != self.query():  # options changed while it ran and that request is lost
