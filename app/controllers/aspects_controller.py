@@ -150,8 +150,8 @@ class AspectsController(QObject):
             self.labeling.select_row(0, min(spans) if spans else None)
             self.w.term_panel.sentence_view.setFocus()
         total = model.total()
-        self.w.show_message(f"{total} sentence{'s' if total != 1 else ''} with “{text}”: clear the search to see all",
-                            8000)
+        found = f"{total} sentence{'s' if total != 1 else ''}"
+        self.w.show_message(f"{found} with “{text}”: clear the search to see all", 8000)
 
     # ---- export --------------------------------------------------------------------------------
     @Slot()
