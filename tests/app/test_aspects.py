@@ -152,6 +152,21 @@ def test_a_click_on_a_bar_lists_that_aspects_sentences(qtbot, studio) -> None:
     assert labeling.record.text[start:end].lower().startswith("pizza")
 
 
+def test_arrow_keys_and_enter_show_an_aspects_sentences_too(qtbot, studio) -> None:
+    window, controller = studio
+    window.show_tab("aspects")
+    wait_summary(qtbot, controller)
+    chart = window.aspects_view.chart
+    chart.setFocus()
+    for key in (Qt.Key_Down, Qt.Key_Down, Qt.Key_Down, Qt.Key_Up):
+        qtbot.keyClick(chart, key)
+    assert chart.hovered() == 1
+    qtbot.keyClick(chart, Qt.Key_Return)
+    assert window.search_edit.text() == "staff"
+    model = window.sentence_model
+    assert sorted(model.record(r).text for r in range(model.rowCount())) == sorted([S1, S3])
+
+
 def test_export_csv_writes_every_aspect(qtbot, studio, tmp_path: Path) -> None:
     window, controller = studio
     window.show_tab("aspects")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen)
+from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPainterPath,
+                           QPen)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.theme.style import LABEL_COLORS, UI
@@ -108,6 +109,7 @@ class AspectChart(Chart):
         self._rows: list[Any] = []
         self._hover = -1
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.StrongFocus)  # ↑ / ↓ pick an aspect, Enter shows its sentences
 
     # ---- data ----------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Any]) -> None:
@@ -219,7 +221,26 @@ class AspectChart(Chart):
             self.aspectClicked.emit(self._rows[row])
         super().mouseReleaseEvent(event)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key, n = event.key(), len(self._rows)
+        if n and key in (Qt.Key_Down, Qt.Key_Up):
+            step = 1 if key == Qt.Key_Down else -1
+            self._hover = min(max(self._hover + step, 0), n - 1) if self._hover >= 0 else (0 if step > 0 else n - 1)
+            self.update()
+        elif n and key in (Qt.Key_Return, Qt.Key_Enter) and 0 <= self._hover < n:
+            self.aspectClicked.emit(self._rows[self._hover])
+        else:
+            super().keyPressEvent(event)
+
+    def hovered(self) -> int:
+        """The aspect under the mouse or picked with the arrow keys (-1: none)."""
+        return self._hover
+
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter) and 0 <= self._hover < len(self._rows):
+            event.accept()  # Enter on a picked aspect opens it; it is not "accept the model's label"
+            return True
         if event.type() == QEvent.ToolTip and isinstance(event, QHelpEvent):
             row = self.row_at(QPointF(event.pos()))
             if row >= 0:
