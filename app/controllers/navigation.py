@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Slot
 
 from app.state.places import Place, load_place, place_of, save_place
 from app.views.main_window import MainWindow
-from core.storage import SentenceFilter
+from app.state.list_filter import ListFilter
 
 if TYPE_CHECKING:
     from app.controllers.labeling_controller import LabelingController
@@ -33,9 +33,12 @@ class SentenceNavigator(QObject):
         a["next_sentence"].triggered.connect(self.next_sentence)
         a["prev_sentence"].triggered.connect(self.previous_sentence)
         a["find"].triggered.connect(self.focus_search)
+        a["cancel_training"].triggered.connect(self.leave_search)  # Escape cancels training from the box too
+        self.pane.searchLeft.connect(self.leave_search)
         panel.nextClicked.connect(self.next_sentence)
         panel.previousClicked.connect(self.previous_sentence)
         panel.sentenceStep.connect(self._step)
+        panel.termsEnded.connect(self._on_terms_ended)
         self.pane.filterChanged.connect(self.apply_filter)
         self.pane.termStep.connect(panel.step_term)
 
@@ -56,6 +59,14 @@ class SentenceNavigator(QObject):
             self._step(-1)
 
     @Slot(int)
+    def _on_terms_ended(self, step: int) -> None:
+        """Tab at the last term goes on to the next sentence (Shift+Tab at the first: the previous one)."""
+        if step > 0:
+            self.next_sentence()
+        else:
+            self.previous_sentence(last_term=True)
+
+    @Slot(int)
     def _step(self, delta: int) -> None:
         current = self.pane.current_row()
         self.pane.select_row(0 if current < 0 else current + delta)
@@ -67,10 +78,16 @@ class SentenceNavigator(QObject):
     def focus_search(self) -> None:
         self.pane.focus_search()
 
+    @Slot()
+    def leave_search(self) -> None:
+        """Escape in the search box: the filter stays, the keys go back to the sentence (Tab: next term)."""
+        if self.pane.search_has_focus():
+            self.w.term_panel.focus_sentence()
+
     # ---- filters -------------------------------------------------------------------------------
     @Slot()
     @Slot(object)
-    def apply_filter(self, f: SentenceFilter | None = None) -> None:
+    def apply_filter(self, f: ListFilter | None = None) -> None:
         self.model.set_filter(f if f is not None else self.pane.current_filter())
 
     # ---- the place a project was left ------------------------------------------------------------

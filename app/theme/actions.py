@@ -61,6 +61,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agreement", "A&greement", ("Ctrl+G",), "", "How much the annotators agree (kappa heatmap)",
                "Review"),
     ActionSpec("help", "&Keyboard shortcuts", ("F1",), "help", "All shortcuts", "Help"),
+    ActionSpec("accept_suggestion", "Accept the suggested &term", ("A",), "",
+               "Make the chosen suggested term a term (then 1 / 2 / 3 label it)", "Suggestions"),
+    ActionSpec("reject_suggestion", "Re&ject the suggested term", ("X",), "",
+               "Drop the chosen suggested term; it is never suggested again", "Suggestions"),
+    ActionSpec("accept_all_suggestions", "Accept &all suggested terms", ("Shift+A",), "",
+               "Make every suggested term of the sentence a term", "Suggestions"),
+    ActionSpec("terms_done", "All terms &done", ("D",), "",
+               "Mark (or unmark) that every term of the sentence is marked", "Suggestions", checkable=True),
 )
 
 # Keys handled by widgets rather than actions; listed in the Help panel.
@@ -99,5 +107,5 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
     rows = [(s.group, " / ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in s.keys),
              s.tip) for s in ACTIONS if s.keys]
     rows.extend(WIDGET_KEYS)
-    order = ["Labeling", "Moving", "Review", "Model", "Project", "Help"]
+    order = ["Labeling", "Suggestions", "Moving", "Review", "Model", "Project", "Help"]
     return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))

@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
         edit.addActions([a["next_sentence"], a["prev_sentence"], a["find"]])
+        edit.addSeparator()
+        edit.addActions([a["accept_suggestion"], a["reject_suggestion"], a["accept_all_suggestions"], a["terms_done"]])
         review = self.menuBar().addMenu("&Review")
         review.addActions([a["final_negative"], a["final_neutral"], a["final_positive"]])
         review.addSeparator()

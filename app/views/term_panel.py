@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.theme.style import LABEL_COLORS, UI
-from app.views.sentence.sentence_view import SentenceView
+from app.views.sentence.sentence_view import SentenceView, SuggestionSpan
 from app.views.sentence.words import TermSpan
 from app.widgets.annotator_strip import AnnotatorStrip
 from app.widgets.prob_bars import ProbabilityBars
@@ -22,6 +22,8 @@ from core.domain import LABELS, Polarity, Prediction
 
 KEYS = {Polarity.NEGATIVE: "1", Polarity.NEUTRAL: "2", Polarity.POSITIVE: "3"}
 MIN_TABLE_ROWS = 4
+SUGGESTION_HINT = "<b>A</b> accept · <b>X</b> reject · <b>Shift+A</b> accept all"
+DONE_GREEN = LABEL_COLORS[Polarity.POSITIVE]
 
 
 def _label_button_sheet(p: Polarity) -> str:
@@ -63,6 +65,14 @@ class TermPanel(QWidget):
             b.setFocusPolicy(Qt.NoFocus)
         head.addWidget(self.position_label)
         head.addSpacing(8)
+        self.done_pill = QLabel("✓ All terms done")  # the sentence's terms are all marked (key D)
+        self.done_pill.setToolTip("Every term of this sentence is marked: it teaches the term extractor (D toggles)")
+        self.done_pill.setStyleSheet(f"QLabel {{ color: {DONE_GREEN.text.name()}; background: {DONE_GREEN.tint.name()};"
+                                     f" border: 1px solid {DONE_GREEN.border.name()}; border-radius: 9px;"
+                                     " padding: 1px 9px; font-weight: 600; }")
+        self.done_pill.hide()
+        head.addWidget(self.done_pill)
+        head.addSpacing(6)
         head.addWidget(self.source_label, 1)
         head.addWidget(self.prev_button)
         head.addWidget(self.next_button)
@@ -79,9 +89,15 @@ class TermPanel(QWidget):
         self.term_label.setTextFormat(Qt.PlainText)
         self.term_state = QLabel("")
         self.term_state.setProperty("muted", True)
+        self.suggestion_hint = QLabel(SUGGESTION_HINT)  # shown while a suggested term is the current one
+        self.suggestion_hint.setTextFormat(Qt.RichText)
+        self.suggestion_hint.setStyleSheet(f"QLabel {{ color: {UI.accent_pressed}; background: {UI.accent_tint};"
+                                           " border-radius: 9px; padding: 2px 10px; }")
+        self.suggestion_hint.hide()
         term_row.addWidget(self.term_label)
         term_row.addSpacing(6)
         term_row.addWidget(self.term_state, 1)
+        term_row.addWidget(self.suggestion_hint)
         outer.addLayout(term_row)
         self.annotators = AnnotatorStrip()  # team review: each annotator's label of the term
         outer.addWidget(self.annotators)
@@ -185,6 +201,26 @@ class TermPanel(QWidget):
             self.sentence_view.select_next_term()
         else:
             self.sentence_view.select_previous_term()
+
+    # ---- suggested terms ------------------------------------------------------------------------
+    def show_suggestions(self, spans: Sequence[SuggestionSpan]) -> None:
+        """The sentence's open suggested terms, drawn as dashed chips."""
+        self.sentence_view.set_suggestions(spans)
+
+    def selected_suggestion(self) -> SuggestionSpan | None:
+        return self.sentence_view.selected_suggestion()
+
+    def show_suggestion(self, s: SuggestionSpan | None) -> None:
+        """Say that the chosen span is a suggested term and what the keys do (None: it is not one)."""
+        self.suggestion_hint.setVisible(s is not None)
+        if s is None:
+            self.term_state.setToolTip("")
+            return
+        self.term_state.setText("suggested term")  # the bars below give the model's polarity for it
+        self.term_state.setToolTip(s.tooltip(self.sentence_view.text()))
+
+    def show_done(self, done: bool) -> None:
+        self.done_pill.setVisible(done)
 
     def focus_sentence(self) -> None:
         self.sentence_view.setFocus(Qt.OtherFocusReason)
