@@ -55,6 +55,8 @@ class SuggestionController(QObject):
         a["terms_done"].triggered.connect(self.toggle_done)
         self.state.termShown.connect(self._on_term_shown)
         self.state.othersLabeled.connect(self._on_others_labeled)
+        self.state.projectChanged.connect(self.recount)
+        self.state.datasetChanged.connect(self.recount)  # e.g. "Suggest terms" stored new suggestions
         self.model.modelReset.connect(self._on_list_reset)
         self.model.rowsInserted.connect(self._on_rows_inserted)
 
@@ -239,13 +241,17 @@ class SuggestionController(QObject):
                               for i in ids})
 
     @Slot()
-    def _on_list_reset(self) -> None:
-        """A new list (project, filter or data): forget everything, read the first page's and the count."""
-        self._open.clear()
-        self._done.clear()
+    def recount(self) -> None:
+        """Count the sentences with open suggestions again (a project opened, or its data changed)."""
         project = self.state.project
         self._with_open = project.count_with_suggestions() if project is not None else 0
         self.w.list_pane.set_suggestion_count(self._with_open)
+
+    @Slot()
+    def _on_list_reset(self) -> None:
+        """A new list (project, filter or data): forget what was kept, read the first page's."""
+        self._open.clear()
+        self._done.clear()
         self._load([r.id for r in (self.model.record(i) for i in range(self.model.rowCount())) if r is not None])
         self._on_term_shown(None)
 

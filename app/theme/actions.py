@@ -74,10 +74,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
 # Keys handled by widgets rather than actions; listed in the Help panel.
 WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Moving", "↓ / ↑", "Next / previous sentence"),
-    ("Moving", "Tab / Shift+Tab", "Next / previous term in the sentence"),
+    ("Moving", "Tab / Shift+Tab", "Next / previous term or suggested term in the sentence"),
     ("Moving", "← / →", "Pick the previous / next word"),
     ("Moving", "Shift+← / Shift+→", "Grow the phrase by a word"),
-    ("Labeling", "Click", "Pick a word (or an existing term)"),
+    ("Labeling", "Click", "Pick a word (or an existing or suggested term)"),
     ("Labeling", "Drag", "Pick a phrase"),
 )
 

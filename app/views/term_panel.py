@@ -23,7 +23,6 @@ from core.domain import LABELS, Polarity, Prediction
 KEYS = {Polarity.NEGATIVE: "1", Polarity.NEUTRAL: "2", Polarity.POSITIVE: "3"}
 MIN_TABLE_ROWS = 4
 SUGGESTION_HINT = "<b>A</b> accept · <b>X</b> reject · <b>Shift+A</b> accept all"
-DONE_GREEN = LABEL_COLORS[Polarity.POSITIVE]
 
 
 def _label_button_sheet(p: Polarity) -> str:
@@ -65,14 +64,6 @@ class TermPanel(QWidget):
             b.setFocusPolicy(Qt.NoFocus)
         head.addWidget(self.position_label)
         head.addSpacing(8)
-        self.done_pill = QLabel("✓ All terms done")  # the sentence's terms are all marked (key D)
-        self.done_pill.setToolTip("Every term of this sentence is marked: it teaches the term extractor (D toggles)")
-        self.done_pill.setStyleSheet(f"QLabel {{ color: {DONE_GREEN.text.name()}; background: {DONE_GREEN.tint.name()};"
-                                     f" border: 1px solid {DONE_GREEN.border.name()}; border-radius: 9px;"
-                                     " padding: 1px 9px; font-weight: 600; }")
-        self.done_pill.hide()
-        head.addWidget(self.done_pill)
-        head.addSpacing(6)
         head.addWidget(self.source_label, 1)
         head.addWidget(self.prev_button)
         head.addWidget(self.next_button)
@@ -92,8 +83,9 @@ class TermPanel(QWidget):
         self.suggestion_hint = QLabel(SUGGESTION_HINT)  # shown while a suggested term is the current one
         self.suggestion_hint.setTextFormat(Qt.RichText)
         self.suggestion_hint.setStyleSheet(f"QLabel {{ color: {UI.accent_pressed}; background: {UI.accent_tint};"
-                                           " border-radius: 9px; padding: 2px 10px; }")
+                                           " border-radius: 9px; padding: 2px 8px; }")
         self.suggestion_hint.hide()
+        self.term_state.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long term clips it, not the hint
         term_row.addWidget(self.term_label)
         term_row.addSpacing(6)
         term_row.addWidget(self.term_state, 1)
@@ -216,11 +208,16 @@ class TermPanel(QWidget):
         if s is None:
             self.term_state.setToolTip("")
             return
-        self.term_state.setText("suggested term")  # the bars below give the model's polarity for it
+        if s.predicted is None:
+            self.term_state.setText("suggested term")
+        else:  # what the model predicted when it was suggested (the bars: the model now)
+            color = LABEL_COLORS[s.predicted].text.name()
+            self.term_state.setText(f"<span style='color:{color}; font-weight:600'>{s.tag}</span>")
         self.term_state.setToolTip(s.tooltip(self.sentence_view.text()))
 
     def show_done(self, done: bool) -> None:
-        self.done_pill.setVisible(done)
+        """The "all terms done" check on the sentence's card."""
+        self.sentence_view.set_done(done)
 
     def focus_sentence(self) -> None:
         self.sentence_view.setFocus(Qt.OtherFocusReason)

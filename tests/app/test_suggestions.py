@@ -91,7 +91,7 @@ def test_suggestions_show_as_dashed_chips_in_their_polarity_and_tab_cycles_them_
     assert view.selected_suggestion().span == span(UNLABELED, "staff")
     assert controller.suggestions.current().text == "staff"
     assert panel.suggestion_hint.isVisible() and "<b>A</b> accept" in panel.suggestion_hint.text()
-    assert panel.term_state.text() == "suggested term"
+    assert "pos 91%" in panel.term_state.text() and "Suggested term “staff”" in panel.term_state.toolTip()
     key(qtbot, window, Qt.Key_Tab)
     assert view.selected_span() == span(UNLABELED, "coffee") and controller.suggestions.current() is None
     green = LABEL_COLORS[Polarity.POSITIVE].fill.name()
@@ -151,20 +151,20 @@ def test_a_suggested_term_labeled_straight_away_is_accepted(qtbot, app, project_
 
 def test_shift_a_accepts_all_and_d_toggles_terms_done(qtbot, app, project_file: Path) -> None:
     window, controller = app
-    view, panel = window.term_panel.sentence_view, window.term_panel
+    view = window.term_panel.sentence_view
     show_sentence(window, controller, HOTEL)
     key(qtbot, window, Qt.Key_A, Qt.ShiftModifier)
     assert [t.span for t in view.terms()] == [span(HOTEL, "Check-in"), span(HOTEL, "room")]
     assert view.suggestions() == [] and view.selected_span() == span(HOTEL, "Check-in")
     assert stored(project_file, HOTEL) == {"Check-in": "accepted", "room": "accepted"}
-    assert not panel.done_pill.isVisible()
+    assert not view.is_done()
     key(qtbot, window, Qt.Key_D)
-    assert panel.done_pill.isVisible() and window.actions["terms_done"].isChecked()
+    assert view.is_done() and window.actions["terms_done"].isChecked()
     with Project.open(project_file) as store:
         assert store.terms_done(view_id(store, HOTEL))
     assert window.sentence_model.index(row_of(window, HOTEL)).data(MARKS_ROLE).done
     key(qtbot, window, Qt.Key_D)
-    assert not panel.done_pill.isVisible() and not window.actions["terms_done"].isChecked()
+    assert not view.is_done() and not window.actions["terms_done"].isChecked()
     with Project.open(project_file) as store:
         assert not store.terms_done(view_id(store, HOTEL))
     show_sentence(window, controller, SUPPORT)  # done with a suggestion still open: it is closed

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
 from app.theme.style import LABEL_COLORS, UI
 from app.views.sentence.layout import SentenceLayout
-from app.views.sentence.suggestion_chips import SuggestionSpan, paint_chip, paint_tags
+from app.views.sentence.suggestion_chips import DONE_ROOM, SuggestionSpan, paint_chip, paint_done, paint_tags
 from app.views.sentence.words import TermSpan, snap_to_words, word_at, word_spans
 from core.domain import Polarity
 
@@ -55,6 +55,7 @@ class SentenceView(QWidget):
         self._text = ""
         self._terms: list[TermSpan] = []
         self._suggestions: list[SuggestionSpan] = []
+        self._done = False  # "all terms done": a check pill in the card's bottom corner
         self._selection: tuple[int, int] | None = None
         self._wrap = True
         self._hover: tuple[int, int] | None = None
@@ -91,6 +92,15 @@ class SentenceView(QWidget):
     def _drop_suggested_terms(self) -> None:
         spans = {t.span for t in self._terms}
         self._suggestions = [s for s in self._suggestions if s.span not in spans]
+
+    def set_done(self, done: bool) -> None:
+        if done != self._done:
+            self._done = done
+            self.updateGeometry()
+            self.update()
+
+    def is_done(self) -> bool:
+        return self._done
 
     def suggestions(self) -> list[SuggestionSpan]:
         return list(self._suggestions)
@@ -187,7 +197,7 @@ class SentenceView(QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return int(self._geo.layout(width)[1] + 0.999)
+        return int(self._geo.layout(width)[1] + (DONE_ROOM if self._done else 0) + 0.999)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(520, self.heightForWidth(520))
@@ -224,6 +234,8 @@ class SentenceView(QWidget):
             for r in self.span_rects(start, end):
                 self._box(p, r, QPen(Qt.NoPen), fill)
         self._paint_suggestions(p)
+        if self._done:
+            paint_done(p, card, self.font())
         layout, _ = self._geo.layout(self.width())
         p.setPen(UI.color("text"))
         layout.draw(p, QPointF(self.MARGIN, self.MARGIN))

@@ -19,6 +19,8 @@ from core.domain import Polarity
 
 SHORT = {Polarity.NEGATIVE: "neg", Polarity.NEUTRAL: "neu", Polarity.POSITIVE: "pos"}
 TAG_POINT_SIZE = 8.0
+DONE_ROOM = 12.0  # the card grows by this when it shows the "all terms done" pill
+DONE_TEXT = "✓ All terms done"
 TAG_GAP = 5.0  # between the chip's box and its tag: clear of the focus ring
 
 
@@ -108,3 +110,19 @@ def paint_tags(p: QPainter, placed: list[tuple[SuggestionSpan, QRectF]], base: Q
         p.drawRoundedRect(pill, h / 2, h / 2)
         p.setPen(text)
         p.drawText(pill, Qt.AlignCenter, s.tag)
+
+
+def paint_done(p: QPainter, card: QRectF, base: QFont) -> None:
+    """The "all terms done" pill in the card's bottom-right corner (the card has grown to fit it)."""
+    font = tag_font(base)
+    fm = QFontMetricsF(font)
+    green = LABEL_COLORS[Polarity.POSITIVE]
+    w, h = fm.horizontalAdvance(DONE_TEXT) + 16.0, fm.height() + 4.0
+    pill = QRectF(card.right() - 10.0 - w, card.bottom() - 7.0 - h, w, h)
+    p.setFont(font)
+    p.setPen(QPen(green.border, 1))
+    p.setBrush(green.tint)
+    p.drawRoundedRect(pill, h / 2, h / 2)
+    p.setPen(green.text)
+    p.drawText(pill, Qt.AlignCenter, DONE_TEXT)
+    p.setFont(base)
