@@ -317,6 +317,7 @@ class AppController(QObject):
         self.review.shutdown()
         self.refresh.shutdown()
         self.stats.shutdown()
+        self.suggestions.shutdown()
         self.predictor.shutdown()
         self.state.close(announce=False)
         return True

@@ -18,6 +18,7 @@ from PySide6.QtCore import QModelIndex, QObject, Slot
 
 from app.controllers.labeling_controller import LabelingController
 from app.dialogs.error_dialog import show_error
+from app.services.stats_service import StatsService, open_suggestions_job
 from app.state.app_state import AppState
 from app.views.main_window import MainWindow
 from app.views.sentence.sentence_list import RowMarks
@@ -43,6 +44,7 @@ class SuggestionController(QObject):
         self._open: dict[int, tuple[SuggestionRecord, ...]] = {}  # sentence id -> its open suggestions
         self._done: set[int] = set()       # of the sentences in ``_open``: those marked "all terms done"
         self._with_open = 0                # sentences of the project with open suggestions
+        self.counter = StatsService(self, open_suggestions_job, "suggestion count")  # counted off the GUI thread
         labeling.next_stop = self.next_suggestion  # after a label: the next suggestion before the next sentence
         self._connect_callbacks()
         self._sync_actions()
@@ -55,8 +57,9 @@ class SuggestionController(QObject):
         a["terms_done"].triggered.connect(self.toggle_done)
         self.state.termShown.connect(self._on_term_shown)
         self.state.othersLabeled.connect(self._on_others_labeled)
-        self.state.projectChanged.connect(self.recount)
+        self.state.projectChanged.connect(self._on_project_changed)
         self.state.datasetChanged.connect(self.recount)  # e.g. "Suggest terms" stored new suggestions
+        self.counter.stats.connect(self._on_counted)
         self.model.modelReset.connect(self._on_list_reset)
         self.model.rowsInserted.connect(self._on_rows_inserted)
 
@@ -195,15 +198,14 @@ class SuggestionController(QObject):
 
     # ---- after a key ---------------------------------------------------------------------------
     def _forget(self, sentence_id: int, ids: set[int] | None) -> None:
-        """Drop decided suggestions (None: all of the sentence's) from what is kept; count the
-        sentence out when it has none left."""
+        """Drop decided suggestions (None: all of the sentence's) from what is kept; when the sentence
+        has none left, the count is read again (off the GUI thread)."""
         before = self._open.get(sentence_id, ())
         after = tuple(s for s in before if ids is not None and s.id not in ids)
         self._open[sentence_id] = after
         self._mark([sentence_id])
         if before and not after:
-            self._with_open = max(0, self._with_open - 1)
-            self.w.list_pane.set_suggestion_count(self._with_open)
+            self.recount()
 
     def _show_again(self, rec: SentenceRecord, span: tuple[int, int] | None) -> None:
         """Show the same sentence again (nothing of it to re-read) with ``span`` (None: its first
@@ -241,11 +243,24 @@ class SuggestionController(QObject):
                               for i in ids})
 
     @Slot()
+    def _on_project_changed(self) -> None:
+        self.counter.set_project(*(self.state.job_target() if self.state.project is not None else (None, None)))
+        self._on_counted(0)
+        self.recount()
+
+    @Slot()
     def recount(self) -> None:
-        """Count the sentences with open suggestions again (a project opened, or its data changed)."""
-        project = self.state.project
-        self._with_open = project.count_with_suggestions() if project is not None else 0
+        """Count the sentences with open suggestions again, off the GUI thread (after a key, a
+        project opened, or its data changed); the count label follows when it is read."""
+        self.counter.request()
+
+    @Slot(object)
+    def _on_counted(self, sentences: int) -> None:
+        self._with_open = int(sentences)
         self.w.list_pane.set_suggestion_count(self._with_open)
+
+    def shutdown(self) -> None:
+        self.counter.shutdown()
 
     @Slot()
     def _on_list_reset(self) -> None:

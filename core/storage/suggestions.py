@@ -51,6 +51,10 @@ class TermSuggestion(Base):
 
 
 OPEN = TermSuggestion.state == "open"
+# What a SuggestionRecord is made of: read as plain rows where many are read at once (no ORM objects).
+_RECORD_COLUMNS = (TermSuggestion.id, TermSuggestion.sentence_id, TermSuggestion.start, TermSuggestion.end,
+                   TermSuggestion.state, TermSuggestion.score, TermSuggestion.pred_label, TermSuggestion.pred_p_negative,
+                   TermSuggestion.pred_p_neutral, TermSuggestion.pred_p_positive, TermSuggestion.term_id)
 Index("ix_term_suggestions_open", TermSuggestion.sentence_id, sqlite_where=OPEN, postgresql_where=OPEN)
 
 
@@ -110,7 +114,7 @@ class LabelEverywherePreview:
     new_terms: int         # occurrences that are not yet terms (what "label everywhere" adds)
 
 
-def _record(row: TermSuggestion, text: str) -> SuggestionRecord:
+def _record(row: Any, text: str) -> SuggestionRecord:
     probs = None
     if row.pred_p_negative is not None:
         probs = (float(row.pred_p_negative), float(row.pred_p_neutral or 0.0), float(row.pred_p_positive or 0.0))
@@ -229,7 +233,7 @@ class SuggestionsMixin(StoreBase):
             for k in range(0, len(ids), 500):  # keep each IN list well under the drivers' limits
                 chunk = ids[k:k + 500]
                 texts = dict(s.execute(select(Sentence.id, Sentence.text).where(Sentence.id.in_(chunk))).all())
-                rows = s.scalars(select(TermSuggestion).where(TermSuggestion.sentence_id.in_(chunk), OPEN)
+                rows = s.execute(select(*_RECORD_COLUMNS).where(TermSuggestion.sentence_id.in_(chunk), OPEN)
                                  .order_by(TermSuggestion.sentence_id, TermSuggestion.start, TermSuggestion.end))
                 for row in rows:
                     found[row.sentence_id].append(_record(row, texts[row.sentence_id]))

@@ -196,7 +196,7 @@ def test_a_suggestion_key_costs_one_write_and_at_most_one_read_on_the_gui_thread
 
 def test_the_open_suggestions_filter_lists_exactly_those_sentences(qtbot, app, project_file: Path) -> None:
     window, controller = app
-    assert window.count_label.text().endswith("· 4 with open suggestions")
+    qtbot.waitUntil(lambda: window.count_label.text().endswith("· 4 with open suggestions"))  # counted off-thread
     window.kind_combo.setCurrentIndex(window.kind_combo.findData(SUGGESTED))
     model = window.sentence_model
     assert isinstance(model.filter(), SuggestedFilter) and not window.label_combo.isEnabled()
@@ -210,8 +210,12 @@ def test_the_open_suggestions_filter_lists_exactly_those_sentences(qtbot, app, p
     window.search_edit.setText("")
     window.list_pane.apply_filter()
     assert {model.record(r).text for r in range(model.rowCount())} == {BATTERY, HOTEL, UNLABELED}
+    assert controller.open_path(project_file)  # reopened where it was left: in the same filter
+    assert isinstance(model.filter(), SuggestedFilter) and window.kind_combo.currentData() == SUGGESTED
+    assert model.total() == 3
     window.kind_combo.setCurrentIndex(window.kind_combo.findData("all"))
-    assert window.label_combo.isEnabled() and window.count_label.text().endswith("· 3 with open suggestions")
+    assert window.label_combo.isEnabled()
+    qtbot.waitUntil(lambda: window.count_label.text().endswith("· 3 with open suggestions"))
 
 
 def test_escape_in_the_search_box_gives_the_keys_back_to_the_sentence(qtbot, app) -> None:
