@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import (CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, literal_column,
+                        select, update)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.domain import Polarity, validate_span
@@ -50,7 +51,8 @@ class TermSuggestion(Base):
     term_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id", ondelete="SET NULL"), default=None)
 
 
-OPEN = TermSuggestion.state == "open"
+# A literal, not a bound parameter: only then can SQLite answer from the partial index alone.
+OPEN = TermSuggestion.state == literal_column("'open'")
 # What a SuggestionRecord is made of: read as plain rows where many are read at once (no ORM objects).
 _RECORD_COLUMNS = (TermSuggestion.id, TermSuggestion.sentence_id, TermSuggestion.start, TermSuggestion.end,
                    TermSuggestion.state, TermSuggestion.score, TermSuggestion.pred_label, TermSuggestion.pred_p_negative,
