@@ -65,7 +65,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Make the chosen suggested term a term (then 1 / 2 / 3 label it)", "Suggestions"),
     ActionSpec("reject_suggestion", "Re&ject the suggested term", ("X",), "",
                "Drop the chosen suggested term; it is never suggested again", "Suggestions"),
-    ActionSpec("accept_all_suggestions", "Accept &all suggested terms", ("Shift+A",), "",
+    ActionSpec("accept_all_suggestions", "Accept all suggested ter&ms", ("Shift+A",), "",
                "Make every suggested term of the sentence a term", "Suggestions"),
     ActionSpec("terms_done", "All terms &done", ("D",), "",
                "Mark (or unmark) that every term of the sentence is marked", "Suggestions", checkable=True),
