@@ -179,7 +179,7 @@ class SuggestionController(QObject):
         project, rec = self.state.project, self.labeling.record
         if project is None or rec is None:
             return
-        done = rec.id not in self._done
+        done, still_open = rec.id not in self._done, len(self._shown(rec))
         try:
             project.set_terms_done(rec.id, done)
         except StoreError as exc:
@@ -193,8 +193,9 @@ class SuggestionController(QObject):
             self._mark([rec.id])
         span = self.labeling.span
         self._show_again(rec, span if span is not None and any((t.start, t.end) == span for t in rec.terms) else None)
-        self.w.show_message("All terms done: this sentence now teaches the term extractor" if done
-                            else "No longer marked “all terms done”", 3000)
+        closed = f" ({still_open} open suggestion{'s' if still_open != 1 else ''} rejected)" if still_open else ""
+        self.w.show_message(f"All terms done{closed}: this sentence now teaches the term extractor" if done
+                            else "No longer marked “all terms done”", 4000)
 
     # ---- after a key ---------------------------------------------------------------------------
     def _forget(self, sentence_id: int, ids: set[int] | None) -> None:

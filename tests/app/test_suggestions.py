@@ -24,10 +24,10 @@ from core.storage.suggestions import NewSuggestion
 
 pytestmark = pytest.mark.slow
 BATTERY = "The battery lasts all day but the screen scratches far too easily."
-HOTEL = "Check-in was slow, although the room was spotless."
+HOTEL = "Check-in was slow, although the room service was spotless."
 SUPPORT = "Support answered within minutes."
 POS, NEG = (0.03, 0.06, 0.91), (0.84, 0.10, 0.06)
-SUGGESTED_WORDS = {BATTERY: (("battery", POS), ("screen", NEG)), HOTEL: (("Check-in", NEG), ("room", POS)),
+SUGGESTED_WORDS = {BATTERY: (("battery", POS), ("screen", NEG)), HOTEL: (("Check-in", NEG), ("room service", POS)),
                    SUPPORT: (("Support", POS),), UNLABELED: (("staff", POS),)}
 
 
@@ -102,11 +102,11 @@ def test_suggestions_show_as_dashed_chips_in_their_polarity_and_tab_cycles_them_
 
     show_sentence(window, controller, HOTEL)  # no term: it starts on its first suggestion
     assert controller.suggestions.current().text == "Check-in"
-    click_word(qtbot, window, "room")
-    assert controller.suggestions.current().text == "room"
+    click_word(qtbot, window, "service")  # a word of a suggested phrase picks all of it
+    assert controller.suggestions.current().text == "room service"
     assert LABEL_COLORS[Polarity.NEGATIVE].fill.name() in chip_colors(view, *span(HOTEL, "Check-in"))
     marks = window.sentence_model.index(row_of(window, HOTEL)).data(MARKS_ROLE)
-    assert marks.suggested == (("Check-in", Polarity.NEGATIVE), ("room", Polarity.POSITIVE)) and not marks.done
+    assert marks.suggested == (("Check-in", Polarity.NEGATIVE), ("room service", Polarity.POSITIVE)) and not marks.done
 
 
 def test_a_accepts_3_labels_it_and_x_rejects_for_good(qtbot, app, ctx, project_file: Path) -> None:
@@ -145,8 +145,8 @@ def test_a_suggested_term_labeled_straight_away_is_accepted(qtbot, app, project_
     show_sentence(window, controller, HOTEL)
     key(qtbot, window, Qt.Key_1)  # no A first: the label adds the term, and the suggestion is closed
     assert store_term(project_file, HOTEL, "Check-in").label == Polarity.NEGATIVE
-    assert stored(project_file, HOTEL) == {"Check-in": "accepted", "room": "open"}
-    assert [s.span for s in window.term_panel.sentence_view.suggestions()] == [span(HOTEL, "room")]
+    assert stored(project_file, HOTEL) == {"Check-in": "accepted", "room service": "open"}
+    assert [s.span for s in window.term_panel.sentence_view.suggestions()] == [span(HOTEL, "room service")]
 
 
 def test_shift_a_accepts_all_and_d_toggles_terms_done(qtbot, app, project_file: Path) -> None:
@@ -154,9 +154,9 @@ def test_shift_a_accepts_all_and_d_toggles_terms_done(qtbot, app, project_file: 
     view = window.term_panel.sentence_view
     show_sentence(window, controller, HOTEL)
     key(qtbot, window, Qt.Key_A, Qt.ShiftModifier)
-    assert [t.span for t in view.terms()] == [span(HOTEL, "Check-in"), span(HOTEL, "room")]
+    assert [t.span for t in view.terms()] == [span(HOTEL, "Check-in"), span(HOTEL, "room service")]
     assert view.suggestions() == [] and view.selected_span() == span(HOTEL, "Check-in")
-    assert stored(project_file, HOTEL) == {"Check-in": "accepted", "room": "accepted"}
+    assert stored(project_file, HOTEL) == {"Check-in": "accepted", "room service": "accepted"}
     assert not view.is_done()
     key(qtbot, window, Qt.Key_D)
     assert view.is_done() and window.actions["terms_done"].isChecked()
@@ -170,6 +170,7 @@ def test_shift_a_accepts_all_and_d_toggles_terms_done(qtbot, app, project_file: 
     show_sentence(window, controller, SUPPORT)  # done with a suggestion still open: it is closed
     key(qtbot, window, Qt.Key_D)
     assert view.suggestions() == [] and stored(project_file, SUPPORT) == {"Support": "rejected"}
+    assert "1 open suggestion rejected" in window.statusBar().currentMessage()
 
 
 @pytest.mark.parametrize("keys, transactions", [
