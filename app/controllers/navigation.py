@@ -8,13 +8,14 @@ It only moves the list's current row or changes its filter, through the list pan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Slot
 
 from app.state.places import Place, load_place, place_of, save_place
 from app.views.main_window import MainWindow
 from app.state.list_filter import ListFilter
+from core.storage import SentenceRecord
 
 if TYPE_CHECKING:
     from app.controllers.labeling_controller import LabelingController
@@ -26,6 +27,8 @@ class SentenceNavigator(QObject):
         self.w, self.labeling = window, labeling
         self.pane = window.list_pane
         self.model = window.list_pane.model
+        # the suggested terms' spans of a sentence (the suggestions' controller sets it): Tab cycles them too
+        self.suggested_spans: Callable[[SentenceRecord], list[tuple[int, int]]] | None = None
         self._connect_callbacks()
 
     def _connect_callbacks(self) -> None:
@@ -52,9 +55,11 @@ class SentenceNavigator(QObject):
         """The previous sentence; ``last_term``: with its last term chosen (Shift+Tab from the first term)."""
         row = self.pane.current_row() - 1
         rec = self.model.record(row)
-        if last_term and rec is not None and rec.terms:
-            end = max(rec.terms, key=lambda t: (t.start, t.end))
-            self.labeling.select_row(row, (end.start, end.end))
+        spans = [(t.start, t.end) for t in rec.terms] if rec is not None else []
+        if rec is not None and self.suggested_spans is not None:
+            spans += self.suggested_spans(rec)
+        if last_term and spans:
+            self.labeling.select_row(row, max(spans))
         else:
             self._step(-1)
 

@@ -46,6 +46,7 @@ class SuggestionController(QObject):
         self._with_open = 0                # sentences of the project with open suggestions
         self.counter = StatsService(self, open_suggestions_job, "suggestion count")  # counted off the GUI thread
         labeling.next_stop = self.next_suggestion  # after a label: the next suggestion before the next sentence
+        labeling.navigator.suggested_spans = self.suggested_spans  # Shift+Tab into a sentence: its last one
         self._connect_callbacks()
         self._sync_actions()
 
@@ -90,6 +91,9 @@ class SuggestionController(QObject):
         spans = [(s.start, s.end) for s in self._shown(rec)] if rec is not None else []
         after = [sp for sp in spans if span is None or sp > span]
         return (after or spans or [None])[0]
+
+    def suggested_spans(self, rec: SentenceRecord) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in self._shown(rec)]
 
     def _shown(self, rec: SentenceRecord) -> list[SuggestionRecord]:
         terms = {(t.start, t.end) for t in rec.terms}  # a span labeled some other way is a term now

@@ -107,6 +107,9 @@ def test_suggestions_show_as_dashed_chips_in_their_polarity_and_tab_cycles_them_
     assert LABEL_COLORS[Polarity.NEGATIVE].fill.name() in chip_colors(view, *span(HOTEL, "Check-in"))
     marks = window.sentence_model.index(row_of(window, HOTEL)).data(MARKS_ROLE)
     assert marks.suggested == (("Check-in", Polarity.NEGATIVE), ("room service", Polarity.POSITIVE)) and not marks.done
+    show_sentence(window, controller, HOTEL)
+    key(qtbot, window, Qt.Key_Backtab)  # before its first: the previous sentence, at its last suggestion
+    assert view.text() == BATTERY and controller.suggestions.current().text == "screen"
 
 
 def test_a_accepts_3_labels_it_and_x_rejects_for_good(qtbot, app, ctx, project_file: Path) -> None:
