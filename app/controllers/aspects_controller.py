@@ -61,11 +61,8 @@ class AspectsController(QObject):
         a["aspect_summary"].triggered.connect(self.show_summary)
         a["label_everywhere"].triggered.connect(self.label_everywhere)
         s.projectChanged.connect(self._on_project_changed)
-        for signal in (s.labelsChanged, s.datasetChanged, s.predictionsChanged):
+        for signal in (s.labelsChanged, s.datasetChanged, s.predictionsChanged, s.suggestionsChanged):
             signal.connect(self.mark_stale)
-        suggestions = getattr(s, "suggestionsChanged", None)  # announced by the suggestion chips, once merged
-        if suggestions is not None:
-            suggestions.connect(self.mark_stale)
         self._timer.timeout.connect(self.recompute)
         self.view.optionsChanged.connect(self._on_options_changed)
         self.view.shown.connect(self._on_shown)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.controllers.navigation import SentenceNavigator
-from app.controllers.terms import REVIEW_SOURCES, next_unlabeled, review_owner, stored_prediction, term_spans
+from app.controllers.terms import (REVIEW_SOURCES, label_state, next_unlabeled, review_owner, stored_prediction,
+                                   term_spans)
 from app.dialogs.error_dialog import show_error
 from app.services.predictor_service import PredictionService, PredictKey
 from app.state.app_state import AppState
@@ -45,6 +47,9 @@ class LabelingController(QObject):
         self._owner = "You"  # whose the shown term's current label is (see _owner_of)
         self._authors: dict[int, str | None] = {}  # term id -> author of its current human label, when known
         self.latencies_ms: list[float] = []  # click -> prediction shown, for requests the model answered
+        # after a label, where to go when the sentence has no unlabeled term left (the suggestions' controller
+        # sets it: the next suggested term); None there: the next sentence
+        self.next_stop: Callable[[tuple[int, int] | None], tuple[int, int] | None] | None = None
         self.navigator = SentenceNavigator(window, self)
         self._connect_callbacks()
 
@@ -62,7 +67,6 @@ class LabelingController(QObject):
         panel.clearClicked.connect(self.clear_label)
         panel.termClicked.connect(self.select_span)
         panel.spanSelected.connect(self._on_span_selected)
-        panel.termsEnded.connect(self._on_terms_ended)
         self.w.list_pane.rowChanged.connect(self._on_row_changed)
         self.model.modelReset.connect(self._on_list_reset)
         self.predictor.prediction.connect(self._on_prediction)
@@ -142,7 +146,7 @@ class LabelingController(QObject):
             key = self.predictor.key(rec.text, span[0], span[1])
             self._asked = (key, time.perf_counter()) if pred is None and key is not None else None
         self._owner = self._owner_of(term)
-        panel.show_term(rec.text[span[0]:span[1]], self._where(term), human, can_accept=pred is not None)
+        panel.show_term(rec.text[span[0]:span[1]], label_state(term, self._owner), human, can_accept=pred is not None)
         panel.show_terms(rec.terms, span)
         self.state.termShown.emit(term)
         if pred is not None:
@@ -155,16 +159,6 @@ class LabelingController(QObject):
             panel.show_empty("No model yet", "Label at least 10 terms, then Retrain (Ctrl+R)")
         else:
             panel.show_prediction(None, human, self._owner)
-
-    def _where(self, term: TermRecord | None) -> str:
-        if term is None:
-            return "new term: a label adds it to the project"
-        if term.label is None:
-            return "not labeled yet"
-        if term.label_source in REVIEW_SOURCES:
-            return f"labeled {term.label.value} · {self._owner.lower()}"
-        by = " (imported)" if self._owner == "Imported" else f" by {'you' if self._owner == 'You' else self._owner}"
-        return f"labeled {term.label.value}{by}"
 
     def _owner_of(self, term: TermRecord | None) -> str:
         """Whose the current label is: "You", "Imported", or the name of the other annotator.
@@ -267,18 +261,11 @@ class LabelingController(QObject):
         if rec is None or self._record is None or self._record.id != rec.id:
             return
         nxt = next_unlabeled(rec, span)
-        if nxt is not None:
-            self.select_span(nxt.start, nxt.end)
+        stop = (nxt.start, nxt.end) if nxt is not None else self.next_stop(span) if self.next_stop else None
+        if stop is not None:
+            self.select_span(*stop)
         else:
             self.navigator.next_sentence()
-
-    @Slot(int)
-    def _on_terms_ended(self, step: int) -> None:
-        """Tab at the last term goes on to the next sentence (Shift+Tab at the first: the previous one)."""
-        if step > 0:
-            self.navigator.next_sentence()
-        else:
-            self.navigator.previous_sentence(last_term=True)
 
     @Slot()
     def undo(self) -> None:

@@ -8,13 +8,14 @@ It only moves the list's current row or changes its filter, through the list pan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Slot
 
 from app.state.places import Place, load_place, place_of, save_place
 from app.views.main_window import MainWindow
-from core.storage import SentenceFilter
+from app.state.list_filter import ListFilter
+from core.storage import SentenceRecord
 
 if TYPE_CHECKING:
     from app.controllers.labeling_controller import LabelingController
@@ -26,6 +27,8 @@ class SentenceNavigator(QObject):
         self.w, self.labeling = window, labeling
         self.pane = window.list_pane
         self.model = window.list_pane.model
+        # the suggested terms' spans of a sentence (the suggestions' controller sets it): Tab cycles them too
+        self.suggested_spans: Callable[[SentenceRecord], list[tuple[int, int]]] | None = None
         self._connect_callbacks()
 
     def _connect_callbacks(self) -> None:
@@ -33,9 +36,12 @@ class SentenceNavigator(QObject):
         a["next_sentence"].triggered.connect(self.next_sentence)
         a["prev_sentence"].triggered.connect(self.previous_sentence)
         a["find"].triggered.connect(self.focus_search)
+        a["cancel_training"].triggered.connect(self.leave_search)  # Escape cancels training from the box too
+        self.pane.searchLeft.connect(self.leave_search)
         panel.nextClicked.connect(self.next_sentence)
         panel.previousClicked.connect(self.previous_sentence)
         panel.sentenceStep.connect(self._step)
+        panel.termsEnded.connect(self._on_terms_ended)
         self.pane.filterChanged.connect(self.apply_filter)
         self.pane.termStep.connect(panel.step_term)
 
@@ -49,11 +55,21 @@ class SentenceNavigator(QObject):
         """The previous sentence; ``last_term``: with its last term chosen (Shift+Tab from the first term)."""
         row = self.pane.current_row() - 1
         rec = self.model.record(row)
-        if last_term and rec is not None and rec.terms:
-            end = max(rec.terms, key=lambda t: (t.start, t.end))
-            self.labeling.select_row(row, (end.start, end.end))
+        spans = [(t.start, t.end) for t in rec.terms] if rec is not None else []
+        if rec is not None and self.suggested_spans is not None:
+            spans += self.suggested_spans(rec)
+        if last_term and spans:
+            self.labeling.select_row(row, max(spans))
         else:
             self._step(-1)
+
+    @Slot(int)
+    def _on_terms_ended(self, step: int) -> None:
+        """Tab at the last term goes on to the next sentence (Shift+Tab at the first: the previous one)."""
+        if step > 0:
+            self.next_sentence()
+        else:
+            self.previous_sentence(last_term=True)
 
     @Slot(int)
     def _step(self, delta: int) -> None:
@@ -67,10 +83,16 @@ class SentenceNavigator(QObject):
     def focus_search(self) -> None:
         self.pane.focus_search()
 
+    @Slot()
+    def leave_search(self) -> None:
+        """Escape in the search box: the filter stays, the keys go back to the sentence (Tab: next term)."""
+        if self.pane.search_has_focus():
+            self.w.term_panel.focus_sentence()
+
     # ---- filters -------------------------------------------------------------------------------
     @Slot()
     @Slot(object)
-    def apply_filter(self, f: SentenceFilter | None = None) -> None:
+    def apply_filter(self, f: ListFilter | None = None) -> None:
         self.model.set_filter(f if f is not None else self.pane.current_filter())
 
     # ---- the place a project was left ------------------------------------------------------------

@@ -20,6 +20,7 @@ from app.controllers.labeling_controller import LabelingController
 from app.controllers.models_controller import ModelController
 from app.controllers.refresh_controller import RefreshController
 from app.controllers.review_controller import ReviewController
+from app.controllers.suggestion_controller import SuggestionController
 from app.controllers.team_controller import TeamController
 from app.controllers.training_controller import TrainingController
 from app.dialogs.error_dialog import show_error, show_info
@@ -50,6 +51,7 @@ class AppController(QObject):
         self.predictor = PredictionService(self)
         self.stats = StatsService(self)
         self.labeling = LabelingController(window, self.state, self.predictor)
+        self.suggestions = SuggestionController(window, self.state, self.labeling)
         self.models = ModelController(window, self.state, self.predictor)
         self.training = TrainingController(window, self.state)
         self.refresh = RefreshController(window, self.state, ctx.poll_ms)
@@ -318,6 +320,7 @@ class AppController(QObject):
         self.aspects.shutdown()
         self.refresh.shutdown()
         self.stats.shutdown()
+        self.suggestions.shutdown()
         self.predictor.shutdown()
         self.state.close(announce=False)
         return True

@@ -29,6 +29,18 @@ def next_unlabeled(rec: SentenceRecord, span: tuple[int, int] | None) -> TermRec
 REVIEW_SOURCES = ("accepted-prediction", "adjudication")  # labels whose pill says where they came from
 
 
+def label_state(term: TermRecord | None, owner: str) -> str:
+    """The words beside the chosen term: new, not labeled yet, or whose label it has."""
+    if term is None:
+        return "new term: a label adds it to the project"
+    if term.label is None:
+        return "not labeled yet"
+    if term.label_source in REVIEW_SOURCES:
+        return f"labeled {term.label.value} · {owner.lower()}"
+    by = " (imported)" if owner == "Imported" else f" by {'you' if owner == 'You' else owner}"
+    return f"labeled {term.label.value}{by}"
+
+
 def review_owner(source: str | None, newest: LabelEvent | None, me: str | None) -> str:
     """The pill's word for a label from team review: "Accepted prediction (v3)", "Final (lead)"."""
     if source == "accepted-prediction":

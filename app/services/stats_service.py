@@ -26,15 +26,28 @@ def _stats_job(conn: _Connection, generation: int, *, on_progress: Any, should_s
         raise
 
 
+def open_suggestions_job(conn: _Connection, generation: int, *, on_progress: Any, should_stop: Any) -> tuple[int, int]:
+    """How many sentences have open suggestions (a count over the whole project: never on the GUI thread)."""
+    try:
+        return generation, conn.get().count_with_suggestions()
+    except Exception:
+        conn.close()
+        raise
+
+
 def _close_job(conn: _Connection, *, on_progress: Any, should_stop: Any) -> None:
     conn.close()
 
 
 class StatsService(QObject):
-    stats = Signal(object)  # ProjectStats of the open project
+    """Reads one count of the open project off the GUI thread: by default its ``ProjectStats``;
+    ``job`` reads something else (``open_suggestions_job``: the sentences with open suggestions)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    stats = Signal(object)  # what ``job`` read: ProjectStats of the open project, by default
+
+    def __init__(self, parent: QObject | None = None, job: Any = _stats_job, name: str = "stats") -> None:
         super().__init__(parent)
+        self._job, self._name = job, name
         self._lane: WorkerLane | None = None
         self._conn: _Connection | None = None
         self._generation = 0
@@ -48,7 +61,7 @@ class StatsService(QObject):
         self.shutdown()
         if target is not None:
             self._conn = _Connection(target, models_dir)
-            self._lane = WorkerLane("stats", self)
+            self._lane = WorkerLane(self._name, self)
 
     def request(self) -> None:
         if self._lane is None or self._conn is None:
@@ -57,7 +70,7 @@ class StatsService(QObject):
             self._again = True
             return
         self._busy = True
-        worker = Worker(_stats_job, self._conn, self._generation, quiet=True)
+        worker = Worker(self._job, self._conn, self._generation, quiet=True)
         worker.finished.connect(self._on_read)
         worker.failed.connect(self._on_failed)
         self._lane.submit(worker)
@@ -76,7 +89,7 @@ class StatsService(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._busy = False
-        log.warning("cannot read the project's counts: %s", failure_text(message))
+        log.warning("cannot read the project's %s: %s", self._name, failure_text(message))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         lane, conn, self._lane, self._conn = self._lane, self._conn, None, None

@@ -54,6 +54,7 @@ class AppState(QObject):
     datasetChanged = Signal()        # sentences added (import): lists and counts start over
     modelsChanged = Signal()         # a version was added, activated or deleted
     predictionsChanged = Signal()    # stored predictions were (re)written in the background
+    suggestionsChanged = Signal(object)  # frozenset of sentence ids whose suggestions were accepted or rejected
     termShown = Signal(object)       # the TermRecord now on screen (None: none, or a span not yet a term)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:

@@ -10,9 +10,9 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 
+from app.state.list_filter import ListFilter, make_filter
 from app.state.settings import Key, Settings
 from core.domain import Polarity
-from core.storage import SentenceFilter
 
 log = logging.getLogger(__name__)
 MAX_PLACES = 30
@@ -29,8 +29,8 @@ class Place:
     text: str = ""
 
     @property
-    def filter(self) -> SentenceFilter:
-        return SentenceFilter(self.kind, Polarity(self.label) if self.label else None, self.text)
+    def filter(self) -> ListFilter:
+        return make_filter(self.kind, Polarity(self.label) if self.label else None, self.text)
 
     @property
     def span(self) -> tuple[int, int] | None:
@@ -63,6 +63,6 @@ def save_place(settings: Settings, location: str, place: Place) -> None:
     settings.set(Key.PLACES, json.dumps(places))
 
 
-def place_of(f: SentenceFilter, sentence_id: int, row: int, span: tuple[int, int] | None) -> Place:
+def place_of(f: ListFilter, sentence_id: int, row: int, span: tuple[int, int] | None) -> Place:
     return Place(sentence_id, row, span[0] if span else None, span[1] if span else None, f.kind,
                  f.label.value if f.label is not None else None, f.text)

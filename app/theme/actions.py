@@ -65,15 +65,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Add the chosen term wherever its text appears (shows the count first)", "Aspects"),
     ActionSpec("aspect_summary", "Aspect &summary", ("Ctrl+U",), "",
                "What each aspect is said to be: a bar per aspect, negative to positive", "Aspects"),
+    ActionSpec("accept_suggestion", "Accept the suggested &term", ("A",), "",
+               "Make the chosen suggested term a term (then 1 / 2 / 3 label it)", "Suggestions"),
+    ActionSpec("reject_suggestion", "Re&ject the suggested term", ("X",), "",
+               "Drop the chosen suggested term; it is never suggested again", "Suggestions"),
+    ActionSpec("accept_all_suggestions", "Accept all suggested ter&ms", ("Shift+A",), "",
+               "Make every suggested term of the sentence a term", "Suggestions"),
+    ActionSpec("terms_done", "All terms &done", ("D",), "",
+               "Mark (or unmark) that every term of the sentence is marked", "Suggestions", checkable=True),
 )
 
 # Keys handled by widgets rather than actions; listed in the Help panel.
 WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Moving", "↓ / ↑", "Next / previous sentence"),
-    ("Moving", "Tab / Shift+Tab", "Next / previous term in the sentence"),
+    ("Moving", "Tab / Shift+Tab", "Next / previous term or suggested term in the sentence"),
     ("Moving", "← / →", "Pick the previous / next word"),
     ("Moving", "Shift+← / Shift+→", "Grow the phrase by a word"),
-    ("Labeling", "Click", "Pick a word (or an existing term)"),
+    ("Labeling", "Click", "Pick a word (or an existing or suggested term)"),
     ("Labeling", "Drag", "Pick a phrase"),
 )
 
@@ -103,5 +111,5 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
     rows = [(s.group, " / ".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in s.keys),
              s.tip) for s in ACTIONS if s.keys]
     rows.extend(WIDGET_KEYS)
-    order = ["Labeling", "Moving", "Review", "Model", "Project", "Help"]
+    order = ["Labeling", "Suggestions", "Aspects", "Moving", "Review", "Model", "Project", "Help"]
     return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))

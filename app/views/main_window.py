@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([a["next_sentence"], a["prev_sentence"], a["find"]])
         edit.addSeparator()
+        edit.addActions([a["accept_suggestion"], a["reject_suggestion"], a["accept_all_suggestions"], a["terms_done"]])
+        edit.addSeparator()
         edit.addAction(a["label_everywhere"])
         review = self.menuBar().addMenu("&Review")
         review.addActions([a["final_negative"], a["final_neutral"], a["final_positive"]])

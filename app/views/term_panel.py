@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.theme.style import LABEL_COLORS, UI
-from app.views.sentence.sentence_view import SentenceView
+from app.views.sentence.sentence_view import SentenceView, SuggestionSpan
 from app.views.sentence.words import TermSpan
 from app.widgets.annotator_strip import AnnotatorStrip
 from app.widgets.prob_bars import ProbabilityBars
@@ -22,6 +22,7 @@ from core.domain import LABELS, Polarity, Prediction
 
 KEYS = {Polarity.NEGATIVE: "1", Polarity.NEUTRAL: "2", Polarity.POSITIVE: "3"}
 MIN_TABLE_ROWS = 4
+SUGGESTION_HINT = "<b>A</b> accept · <b>X</b> reject · <b>Shift+A</b> accept all"
 
 
 def _label_button_sheet(p: Polarity) -> str:
@@ -79,9 +80,16 @@ class TermPanel(QWidget):
         self.term_label.setTextFormat(Qt.PlainText)
         self.term_state = QLabel("")
         self.term_state.setProperty("muted", True)
+        self.suggestion_hint = QLabel(SUGGESTION_HINT)  # shown while a suggested term is the current one
+        self.suggestion_hint.setTextFormat(Qt.RichText)
+        self.suggestion_hint.setStyleSheet(f"QLabel {{ color: {UI.accent_pressed}; background: {UI.accent_tint};"
+                                           " border-radius: 9px; padding: 2px 8px; }")
+        self.suggestion_hint.hide()
+        self.term_state.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long term clips it, not the hint
         term_row.addWidget(self.term_label)
         term_row.addSpacing(6)
         term_row.addWidget(self.term_state, 1)
+        term_row.addWidget(self.suggestion_hint)
         outer.addLayout(term_row)
         self.annotators = AnnotatorStrip()  # team review: each annotator's label of the term
         outer.addWidget(self.annotators)
@@ -185,6 +193,31 @@ class TermPanel(QWidget):
             self.sentence_view.select_next_term()
         else:
             self.sentence_view.select_previous_term()
+
+    # ---- suggested terms ------------------------------------------------------------------------
+    def show_suggestions(self, spans: Sequence[SuggestionSpan]) -> None:
+        """The sentence's open suggested terms, drawn as dashed chips."""
+        self.sentence_view.set_suggestions(spans)
+
+    def selected_suggestion(self) -> SuggestionSpan | None:
+        return self.sentence_view.selected_suggestion()
+
+    def show_suggestion(self, s: SuggestionSpan | None) -> None:
+        """Say that the chosen span is a suggested term and what the keys do (None: it is not one)."""
+        self.suggestion_hint.setVisible(s is not None)
+        if s is None:
+            self.term_state.setToolTip("")
+            return
+        if s.predicted is None:
+            self.term_state.setText("suggested term")
+        else:  # what the model predicted when it was suggested (the bars: the model now)
+            color = LABEL_COLORS[s.predicted].text.name()
+            self.term_state.setText(f"<span style='color:{color}; font-weight:600'>{s.tag}</span>")
+        self.term_state.setToolTip(s.tooltip(self.sentence_view.text()))
+
+    def show_done(self, done: bool) -> None:
+        """The "all terms done" check on the sentence's card."""
+        self.sentence_view.set_done(done)
 
     def focus_sentence(self) -> None:
         self.sentence_view.setFocus(Qt.OtherFocusReason)

@@ -27,7 +27,7 @@ from core.storage.versions import ModelsMixin
 from core.storage.queries import QueryMixin
 from core.storage.records import LabelEvent, SentenceRecord, TermRecord
 from core.storage.review import ReviewMixin
-from core.storage.suggestions import SuggestionsMixin
+from core.storage.suggestions import SuggestionsMixin, close_suggestion
 from core.storage.summary import SummaryMixin
 from core.storage.schema import (ANNOTATOR_SOURCES, Label, Sentence, Setting, Term, refresh_disputed, refresh_uncertainty,
                                  sentence_lookup)
@@ -184,6 +184,7 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin
                 term = Term(sentence_id=sentence_id, start=start, end=end, category=category)
                 s.add(term)
                 s.flush()
+            close_suggestion(s, term)  # a suggested span a person labels directly is accepted, not left open
             return term_record(term, sentence.text)
 
     def _sentence_record(self, s: Any, row: Sentence) -> SentenceRecord:

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import (CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, literal_column,
+                        select, update)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.domain import Polarity, validate_span
 from core.storage.base import StoreBase, term_record
 from core.storage.errors import StoreError
-from core.storage.records import SentenceRecord, TermRecord
+from core.storage.records import SentenceFilter, SentenceRecord, TermRecord
 from core.storage.schema import Base, Sentence, Term, UTCDateTime, utcnow
 
 STATES = ("open", "accepted", "rejected")
@@ -50,7 +51,12 @@ class TermSuggestion(Base):
     term_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id", ondelete="SET NULL"), default=None)
 
 
-OPEN = TermSuggestion.state == "open"
+# A literal, not a bound parameter: only then can SQLite answer from the partial index alone.
+OPEN = TermSuggestion.state == literal_column("'open'")
+# What a SuggestionRecord is made of: read as plain rows where many are read at once (no ORM objects).
+_RECORD_COLUMNS = (TermSuggestion.id, TermSuggestion.sentence_id, TermSuggestion.start, TermSuggestion.end,
+                   TermSuggestion.state, TermSuggestion.score, TermSuggestion.pred_label, TermSuggestion.pred_p_negative,
+                   TermSuggestion.pred_p_neutral, TermSuggestion.pred_p_positive, TermSuggestion.term_id)
 Index("ix_term_suggestions_open", TermSuggestion.sentence_id, sqlite_where=OPEN, postgresql_where=OPEN)
 
 
@@ -78,6 +84,14 @@ class SuggestionRecord:
 
 
 @dataclass(frozen=True)
+class SuggestionOverview:
+    """What ``suggestion_overview`` reads: open suggestions per sentence id, and the sentences marked done."""
+
+    open: dict[int, tuple[SuggestionRecord, ...]]
+    done: frozenset[int]
+
+
+@dataclass(frozen=True)
 class NewSuggestion:
     """What ``store_suggestions`` takes: a span of a stored sentence, with its predicted polarity."""
 
@@ -102,7 +116,7 @@ class LabelEverywherePreview:
     new_terms: int         # occurrences that are not yet terms (what "label everywhere" adds)
 
 
-def _record(row: TermSuggestion, text: str) -> SuggestionRecord:
+def _record(row: Any, text: str) -> SuggestionRecord:
     probs = None
     if row.pred_p_negative is not None:
         probs = (float(row.pred_p_negative), float(row.pred_p_neutral or 0.0), float(row.pred_p_positive or 0.0))
@@ -193,19 +207,40 @@ class SuggestionsMixin(StoreBase):
         counts.update({state: int(n) for state, n in rows})
         return counts
 
-    def _suggested_ids(self) -> Any:
-        return select(TermSuggestion.sentence_id).where(OPEN).distinct().order_by(TermSuggestion.sentence_id)
+    def _suggested_ids(self, s: Any, text: str = "") -> Any:
+        query = select(TermSuggestion.sentence_id).where(OPEN)
+        text_ids = self._text_ids(s, SentenceFilter(text=text)) if text.strip() else None  # type: ignore[attr-defined]
+        if text_ids is not None:
+            query = query.where(TermSuggestion.sentence_id.in_(text_ids))
+        return query.distinct().order_by(TermSuggestion.sentence_id)
 
-    def page_with_suggestions(self, offset: int = 0, limit: int = 50) -> list[SentenceRecord]:
-        """The filter "sentences with open suggestions", in sentence order."""
+    def page_with_suggestions(self, offset: int = 0, limit: int = 50, text: str = "") -> list[SentenceRecord]:
+        """The filter "sentences with open suggestions", in sentence order (``text``: those holding it too)."""
         with self._read() as s:
-            ids = list(s.scalars(self._suggested_ids().offset(max(0, offset)).limit(max(0, limit))))
+            ids = list(s.scalars(self._suggested_ids(s, text).offset(max(0, offset)).limit(max(0, limit))))
             return self._records(s, ids)  # type: ignore[attr-defined]
 
-    def count_with_suggestions(self) -> int:
+    def count_with_suggestions(self, text: str = "") -> int:
         with self._read() as s:
-            inner = self._suggested_ids().order_by(None).subquery()
+            inner = self._suggested_ids(s, text).order_by(None).subquery()
             return int(s.scalar(select(func.count()).select_from(inner)) or 0)
+
+    def suggestion_overview(self, sentence_ids: Sequence[int]) -> SuggestionOverview:
+        """The open suggestions and the "all terms done" marks of many sentences, in one read
+        (what the app keeps for the sentences its list has loaded)."""
+        ids = list(dict.fromkeys(sentence_ids))
+        found: dict[int, list[SuggestionRecord]] = {i: [] for i in ids}
+        done: set[int] = set()
+        with self._read() as s:
+            for k in range(0, len(ids), 500):  # keep each IN list well under the drivers' limits
+                chunk = ids[k:k + 500]
+                texts = dict(s.execute(select(Sentence.id, Sentence.text).where(Sentence.id.in_(chunk))).all())
+                rows = s.execute(select(*_RECORD_COLUMNS).where(TermSuggestion.sentence_id.in_(chunk), OPEN)
+                                 .order_by(TermSuggestion.sentence_id, TermSuggestion.start, TermSuggestion.end))
+                for row in rows:
+                    found[row.sentence_id].append(_record(row, texts[row.sentence_id]))
+                done.update(s.scalars(select(TermsDone.sentence_id).where(TermsDone.sentence_id.in_(chunk))))
+        return SuggestionOverview({i: tuple(v) for i, v in found.items()}, frozenset(done))
 
     # -- deciding --------------------------------------------------------------------------------
 
@@ -338,6 +373,13 @@ def _accept_matching(s: Any, terms: list[Term]) -> None:
         term = by_span.get((row.sentence_id, row.start, row.end))
         if term is not None:
             row.state, row.decided_at, row.term_id = "accepted", utcnow(), term.id
+
+
+def close_suggestion(s: Any, term: Term) -> None:
+    """Mark the open suggestion of ``term``'s span accepted (in the caller's transaction)."""
+    s.execute(update(TermSuggestion).where(TermSuggestion.sentence_id == term.sentence_id, OPEN,
+                                           TermSuggestion.start == term.start, TermSuggestion.end == term.end)
+              .values(state="accepted", decided_at=utcnow(), term_id=term.id))
 
 
 def _existing_spans(s: Any, sentence_ids: list[int]) -> set[tuple[int, int, int]]:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFont, QFontMetricsF, QTextCharFormat, QTextLayout, QTextLine, QTextOption
 
 from app.theme.style import LABEL_COLORS
+from app.views.sentence.suggestion_chips import SuggestionSpan, tag_height
 from app.views.sentence.words import TermSpan
 
 
@@ -44,12 +45,16 @@ class SentenceLayout:
         self._text = ""
         self._qt_index: list[int] = []  # Python index -> UTF-16 index; empty when they agree
         self._terms: list[TermSpan] = []
+        self._suggestions: list[SuggestionSpan] = []
 
-    def set_content(self, text: str, terms: list[TermSpan]) -> None:
+    def set_content(self, text: str, terms: list[TermSpan], suggestions: list[SuggestionSpan] | None = None) -> None:
+        """The sentence, its terms and (None: unchanged) its suggested terms."""
         if text != self._text:
             self._text = text
             self._qt_index = _utf16_index(text)
         self._terms = terms
+        if suggestions is not None:
+            self._suggestions = suggestions
         self.invalidate()  # label colours are part of the layout's formats
 
     def invalidate(self) -> None:
@@ -97,13 +102,24 @@ class SentenceLayout:
 
     def term_at(self, width: int, pos: QPointF) -> TermSpan | None:
         """The term whose box (padding included) contains ``pos``; the shortest wins when nested."""
-        hits = [t for t in self._terms
+        return self._hit(width, pos, self._terms)  # type: ignore[return-value]
+
+    def chip_at(self, width: int, pos: QPointF) -> TermSpan | SuggestionSpan | None:
+        """The term or suggested term under ``pos`` (a click anywhere on it picks all of it)."""
+        return self._hit(width, pos, [*self._terms, *self._suggestions])
+
+    def _hit(self, width: int, pos: QPointF, spans: list) -> TermSpan | SuggestionSpan | None:
+        hits = [t for t in spans
                 if any(r.adjusted(-self.PAD_X, -self.PAD_Y, self.PAD_X, self.PAD_Y).contains(pos)
                        for r in self.span_rects(width, t.start, t.end))]
         return min(hits, key=lambda t: t.end - t.start) if hits else None
 
     # ---- layout -----------------------------------------------------------------------------
     def pitch(self) -> float:
+        """One line's height: with suggestions, room under the glyphs for their tags too."""
+        return self._glyph_pitch() + (round(tag_height(self._font())) if self._suggestions else 0)
+
+    def _glyph_pitch(self) -> float:
         return round(QFontMetricsF(self._font()).height() * self.LINE_FACTOR)
 
     def layout(self, width: int) -> tuple[QTextLayout, float]:
@@ -116,15 +132,16 @@ class SentenceLayout:
         option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(option)
         layout.setFormats(self._label_formats())
-        pitch, line_width = self.pitch(), max(width - 2 * self.MARGIN, 40.0)
+        pitch, glyph_pitch, line_width = self.pitch(), self._glyph_pitch(), max(width - 2 * self.MARGIN, 40.0)
         layout.beginLayout()
         while True:
             line = layout.createLine()
             if not line.isValid():
                 break
             line.setLineWidth(line_width)
-            # Centre the glyph line in its pitch so boxes and rings get equal room above and below.
-            line.setPosition(QPointF(0, line.lineNumber() * pitch + (pitch - line.height()) / 2))
+            # Centre the glyph line in its pitch so boxes and rings get equal room above and below
+            # (the suggestions' tags have their own room below that).
+            line.setPosition(QPointF(0, line.lineNumber() * pitch + (glyph_pitch - line.height()) / 2))
         layout.endLayout()
         height = 2 * self.MARGIN + max(layout.lineCount(), 1) * pitch
         if len(self._cache) > 8:  # resizing walks through many widths; keep a few

@@ -12,18 +12,20 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView,
                                QVBoxLayout, QWidget)
 
+from app.state.list_filter import SUGGESTED, ListFilter, make_filter
 from app.views.sentence.sentence_list import SentenceDelegate, SentenceListModel
 from core.domain import LABELS
-from core.storage import SentenceFilter
 
 FILTER_KINDS = (("all", "All sentences"), ("unlabeled", "Unlabeled"), ("labeled", "Labeled"),
                 ("disagree", "Model disagrees"), ("least_confident", "Least confident first"),
-                ("annotators_disagree", "Annotators disagree"), ("accepted", "Accepted predictions"))
+                ("annotators_disagree", "Annotators disagree"), ("accepted", "Accepted predictions"),
+                (SUGGESTED, "Open suggestions"))
 SEARCH_DELAY_MS = 250
 
 
 class SentenceListPane(QWidget):
-    filterChanged = Signal(object)  # SentenceFilter, once the person stopped typing or picked a combo
+    filterChanged = Signal(object)  # ListFilter, once the person stopped typing or picked a combo
+    searchLeft = Signal()           # Escape in the search box: back to the sentence
     rowChanged = Signal(int)        # the current row (-1: none)
     termStep = Signal(int)          # Tab (+1) / Shift+Tab (-1) in the list: pick the next / previous term
 
@@ -52,6 +54,7 @@ class SentenceListPane(QWidget):
         lay.addLayout(row)
         self.count_label = QLabel("")
         self.count_label.setProperty("muted", True)
+        self._counts = (0, 0)  # (sentences listed, sentences with open suggestions)
         lay.addWidget(self.count_label)
         self.model = SentenceListModel(self)
         self.list = QListView()
@@ -75,13 +78,16 @@ class SentenceListPane(QWidget):
         self._search_timer.timeout.connect(self.apply_filter)
         self.list.selectionModel().currentChanged.connect(self._on_current_changed)
         self.list.installEventFilter(self)
+        self.search_edit.installEventFilter(self)
 
     # ---- the filter ----------------------------------------------------------------------------
-    def current_filter(self) -> SentenceFilter:
-        return SentenceFilter(self.kind_combo.currentData(), self.label_combo.currentData(),
-                              self.search_edit.text().strip())
+    def current_filter(self) -> ListFilter:
+        suggested = self.kind_combo.currentData() == SUGGESTED
+        self.label_combo.setEnabled(not suggested)  # a suggestion has no label yet
+        return make_filter(self.kind_combo.currentData(), None if suggested else self.label_combo.currentData(),
+                           self.search_edit.text().strip())
 
-    def set_filter(self, f: SentenceFilter) -> None:
+    def set_filter(self, f: ListFilter) -> None:
         """Show ``f`` in the combos and the search box, then announce it once."""
         for widget in (self.kind_combo, self.label_combo, self.search_edit):
             widget.blockSignals(True)
@@ -114,7 +120,22 @@ class SentenceListPane(QWidget):
 
     # ---- the list ------------------------------------------------------------------------------
     def set_count(self, total: int) -> None:
-        self.count_label.setText(f"{total} sentence{'s' if total != 1 else ''}")
+        self._counts = (total, self._counts[1])
+        self._show_counts()
+
+    def set_suggestion_count(self, sentences: int) -> None:
+        """How many sentences of the project have open suggestions (shown after the list's count)."""
+        self._counts = (self._counts[0], sentences)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        total, open_ = self._counts
+        text = f"{total} sentence{'s' if total != 1 else ''}"
+        if self.kind_combo.currentData() == SUGGESTED:
+            text += " with open suggestions"
+        elif open_:
+            text += f" · {open_} with open suggestions"
+        self.count_label.setText(text)
 
     def current_row(self) -> int:
         return self.list.currentIndex().row()
@@ -133,6 +154,11 @@ class SentenceListPane(QWidget):
         self.rowChanged.emit(current.row() if current.isValid() else -1)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Escape reaches the box only while training is off (else it is the cancel shortcut).
+        if (obj is self.search_edit and event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key_Escape):
+            self.searchLeft.emit()
+            return True
         if obj is self.list and event.type() == QEvent.KeyPress and isinstance(event, QKeyEvent):
             if event.key() == Qt.Key_Tab and not event.modifiers():
                 self.termStep.emit(+1)

@@ -9,17 +9,29 @@ disorienting for the sentence being labeled to vanish); the filter applies again
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from app.state.list_filter import ListFilter, SuggestedFilter
 from app.theme.style import LABEL_COLORS, UI
+from core.domain import Polarity
 from core.storage import SentenceFilter, SentenceRecord
 
 PAGE = 100
 RECORD_ROLE = Qt.UserRole + 1
+MARKS_ROLE = Qt.UserRole + 2  # RowMarks: the row's open suggestions and "all terms done"
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """What the row shows beside its terms: its open suggested terms (text, predicted) and the done check."""
+
+    suggested: tuple[tuple[str, Polarity | None], ...] = ()
+    done: bool = False
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -27,20 +39,21 @@ class SentenceListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._project: Any = None
-        self._filter = SentenceFilter()
+        self._filter: ListFilter = SentenceFilter()
         self._rows: list[SentenceRecord] = []
         self._total = 0
+        self._marks: dict[int, RowMarks] = {}  # by sentence id; the suggestions' controller fills it
 
     # ---- state -------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:
         self._project = project
         self.reset()
 
-    def set_filter(self, f: SentenceFilter) -> None:
+    def set_filter(self, f: ListFilter) -> None:
         self._filter = f
         self.reset()
 
-    def filter(self) -> SentenceFilter:
+    def filter(self) -> ListFilter:
         return self._filter
 
     def total(self) -> int:
@@ -50,10 +63,21 @@ class SentenceListModel(QAbstractListModel):
     def reset(self) -> None:
         self.beginResetModel()
         self._rows = []
-        self._total = self._project.count(self._filter) if self._project is not None else 0
+        self._marks = {}
+        self._total = self._count() if self._project is not None else 0
         if self._project is not None and self._total:
-            self._rows = self._project.page(self._filter, offset=0, limit=PAGE)
+            self._rows = self._page(0)
         self.endResetModel()
+
+    def _count(self) -> int:
+        f = self._filter
+        return self._project.count_with_suggestions(f.text) if isinstance(f, SuggestedFilter) else self._project.count(f)
+
+    def _page(self, offset: int) -> list[SentenceRecord]:
+        f = self._filter
+        if isinstance(f, SuggestedFilter):
+            return self._project.page_with_suggestions(offset, PAGE, f.text)
+        return self._project.page(f, offset=offset, limit=PAGE)
 
     # ---- Qt model ----------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
@@ -65,6 +89,8 @@ class SentenceListModel(QAbstractListModel):
         rec = self._rows[index.row()]
         if role == RECORD_ROLE:
             return rec
+        if role == MARKS_ROLE:
+            return self._marks.get(rec.id)
         if role in (Qt.DisplayRole, Qt.AccessibleTextRole):
             return rec.text
         if role == Qt.ToolTipRole:
@@ -77,7 +103,7 @@ class SentenceListModel(QAbstractListModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802
         if not self.canFetchMore(parent):
             return
-        page = self._project.page(self._filter, offset=len(self._rows), limit=PAGE)
+        page = self._page(len(self._rows))
         if not page:
             self._total = len(self._rows)  # the store changed under us; stop asking
             return
@@ -92,6 +118,13 @@ class SentenceListModel(QAbstractListModel):
 
     def row_of(self, sentence_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.id == sentence_id), None)
+
+    def set_marks(self, marks: Mapping[int, RowMarks]) -> None:
+        """The suggested terms and done checks of these sentences; their loaded rows repaint."""
+        self._marks.update(marks)
+        for i, r in enumerate(self._rows):
+            if r.id in marks:
+                self.dataChanged.emit(self.index(i), self.index(i), [MARKS_ROLE])
 
     def refresh(self, sentence_ids: Iterable[int] | None = None) -> None:
         """Re-read the given loaded rows (all loaded rows when None) and repaint them."""
@@ -139,7 +172,8 @@ class SentenceDelegate(QStyledItemDelegate):
         p.drawLine(r.bottomLeft(), r.bottomRight())
         inner = r.adjusted(self.PAD + 2, self.PAD, -self.PAD, -self.PAD)
         text_bottom = self._paint_text(p, inner, rec.text, option)
-        self._paint_chips(p, QRectF(inner.left(), text_bottom + 6, inner.width(), self.CHIP_H), rec, option)
+        marks = index.data(MARKS_ROLE) or RowMarks()
+        self._paint_chips(p, QRectF(inner.left(), text_bottom + 6, inner.width(), self.CHIP_H), rec, marks, option)
         p.restore()
 
     def _paint_text(self, p: QPainter, r: QRectF, text: str, option: QStyleOptionViewItem) -> float:
@@ -169,22 +203,40 @@ class SentenceDelegate(QStyledItemDelegate):
             y += fm.lineSpacing()
         return r.top() + self.LINES * fm.lineSpacing()
 
-    def _paint_chips(self, p: QPainter, r: QRectF, rec: SentenceRecord, option: QStyleOptionViewItem) -> None:
+    def _paint_chips(self, p: QPainter, r: QRectF, rec: SentenceRecord, marks: RowMarks,
+                     option: QStyleOptionViewItem) -> None:
         font = QFont(option.font)
         font.setPointSizeF(max(font.pointSizeF() * 0.85, 7))
         p.setFont(font)
         fm = QFontMetricsF(font)
+        italic = QFont(font)
+        italic.setItalic(True)
         x = r.left()
-        for t in rec.terms:
-            label = fm.elidedText(t.text, Qt.ElideRight, 140)
-            w = fm.horizontalAdvance(label) + 14
+        if marks.done:  # "all terms done": a green check before the chips
+            p.setPen(LABEL_COLORS[Polarity.POSITIVE].fill)
+            p.drawText(QRectF(x, r.top(), 16, r.height()), Qt.AlignCenter, "✓")
+            x += 20
+        terms = [*rec.terms, *marks.suggested]
+        for k, t in enumerate(terms):
+            suggested = isinstance(t, tuple)
+            chip_fm = QFontMetricsF(italic) if suggested else fm
+            label = chip_fm.elidedText(t[0] if suggested else t.text, Qt.ElideRight, 140)
+            w = chip_fm.horizontalAdvance(label) + 14
             if x + w > r.right():
                 p.setPen(UI.color("text_muted"))
+                p.setFont(font)
                 p.drawText(QRectF(x, r.top(), r.right() - x, r.height()), Qt.AlignLeft | Qt.AlignVCenter,
-                           f"+{len(rec.terms) - rec.terms.index(t)}")
+                           f"+{len(terms) - k}")
                 break
             chip = QRectF(x, r.top(), w, r.height())
-            if t.label is not None:
+            if suggested:  # a suggested term: long dashes on white and italics, not yet a term
+                pen = QPen(LABEL_COLORS[t[1]].fill if t[1] is not None else UI.color("border_strong"), 1.2,
+                           Qt.CustomDashLine)
+                pen.setDashPattern([4.0, 2.5])
+                p.setPen(pen)
+                p.setBrush(UI.color("surface"))
+                text_color = LABEL_COLORS[t[1]].text if t[1] is not None else UI.color("text_muted")
+            elif t.label is not None:
                 colors = LABEL_COLORS[t.label]
                 p.setPen(QPen(colors.border, 1))
                 p.setBrush(colors.tint)
@@ -198,5 +250,6 @@ class SentenceDelegate(QStyledItemDelegate):
                 text_color = UI.color("text_muted")
             p.drawRoundedRect(chip.adjusted(0.5, 0.5, -0.5, -0.5), 9, 9)
             p.setPen(text_color)
+            p.setFont(italic if suggested else font)
             p.drawText(chip, Qt.AlignCenter, label)
             x += w + 6

@@ -10,25 +10,27 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
 from app.theme.style import LABEL_COLORS, UI
 from app.views.sentence.layout import SentenceLayout
+from app.views.sentence.suggestion_chips import DONE_ROOM, SuggestionSpan, paint_chip, paint_done, paint_tags
 from app.views.sentence.words import TermSpan, snap_to_words, word_at, word_spans
 from core.domain import Polarity
 
-# Callers and tests import the word helpers and TermSpan from here.
-__all__ = ["SentenceView", "TermSpan", "snap_to_words", "word_at", "word_spans"]
+# Callers and tests import the word helpers, TermSpan and SuggestionSpan from here.
+__all__ = ["SentenceView", "SuggestionSpan", "TermSpan", "snap_to_words", "word_at", "word_spans"]
 
 
 class SentenceView(QWidget):
     """One sentence, wrapped, with its terms drawn as rounded boxes.
 
-    Mouse: click = the word under the pointer (or the existing term), drag = the phrase from
-    the word under press to the word under release. Keyboard: Tab / Shift+Tab cycle existing
-    terms, Left / Right step word by word, Shift+Left / Shift+Right grow the phrase.
+    Mouse: click = the word under the pointer (or the existing or suggested term), drag = the
+    phrase from the word under press to the word under release. Keyboard: Tab / Shift+Tab cycle
+    the terms and suggested terms in text order, Left / Right step word by word, Shift+Left /
+    Shift+Right grow the phrase. Suggested terms are dashed chips with a tag (``suggestion_chips``).
     """
 
     spanSelected = Signal(int, int)
@@ -52,6 +54,8 @@ class SentenceView(QWidget):
         self.setSizePolicy(policy)
         self._text = ""
         self._terms: list[TermSpan] = []
+        self._suggestions: list[SuggestionSpan] = []
+        self._done = False  # "all terms done": a check pill in the card's bottom corner
         self._selection: tuple[int, int] | None = None
         self._wrap = True
         self._hover: tuple[int, int] | None = None
@@ -67,10 +71,46 @@ class SentenceView(QWidget):
             self._selection = None
             self._hover = None
             self._text = text
+            self._suggestions = []  # they belong to the old text
         self._terms = sorted((t for t in terms if 0 <= t.start < t.end <= len(text)), key=lambda t: (t.start, t.end))
-        self._geo.set_content(text, self._terms)
+        self._drop_suggested_terms()
+        self._geo.set_content(text, self._terms, self._suggestions)
         self.updateGeometry()
         self.update()
+
+    def set_suggestions(self, suggestions: Sequence[SuggestionSpan]) -> None:
+        """Show the sentence's suggested terms (a span that is a term already is left out)."""
+        fresh = sorted((s for s in suggestions if 0 <= s.start < s.end <= len(self._text)), key=lambda s: s.span)
+        if fresh == self._suggestions:
+            return
+        self._suggestions = fresh
+        self._drop_suggested_terms()
+        self._geo.set_content(self._text, self._terms, self._suggestions)
+        self.updateGeometry()
+        self.update()
+
+    def _drop_suggested_terms(self) -> None:
+        spans = {t.span for t in self._terms}
+        self._suggestions = [s for s in self._suggestions if s.span not in spans]
+
+    def set_done(self, done: bool) -> None:
+        if done != self._done:
+            self._done = done
+            self.updateGeometry()
+            self.update()
+
+    def is_done(self) -> bool:
+        return self._done
+
+    def suggestions(self) -> list[SuggestionSpan]:
+        return list(self._suggestions)
+
+    def suggestion_for_span(self, start: int, end: int) -> SuggestionSpan | None:
+        return next((s for s in self._suggestions if s.span == (start, end)), None)
+
+    def selected_suggestion(self) -> SuggestionSpan | None:
+        """The suggested term that is selected (the current suggestion), if the selection is one."""
+        return self.suggestion_for_span(*self._selection) if self._selection else None
 
     def set_terms(self, terms: Sequence[TermSpan]) -> None:
         self.set_sentence(self._text, terms)
@@ -139,11 +179,25 @@ class SentenceView(QWidget):
         """The term whose box (padding included) contains ``pos``; the shortest wins when nested."""
         return self._geo.term_at(self.width(), pos)
 
+    def chip_at(self, pos: QPointF) -> TermSpan | SuggestionSpan | None:
+        """The term or suggested term under ``pos``: what a click there picks, whole."""
+        return self._geo.chip_at(self.width(), pos)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.ToolTip and isinstance(event, QHelpEvent):
+            chip = self.chip_at(QPointF(event.pos()))
+            if isinstance(chip, SuggestionSpan):
+                QToolTip.showText(event.globalPos(), chip.tooltip(self._text), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return int(self._geo.layout(width)[1] + 0.999)
+        return int(self._geo.layout(width)[1] + (DONE_ROOM if self._done else 0) + 0.999)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(520, self.heightForWidth(520))
@@ -179,6 +233,9 @@ class SentenceView(QWidget):
             fill = QBrush(Qt.NoBrush) if self.term_for_span(start, end) else UI.color("accent_tint")
             for r in self.span_rects(start, end):
                 self._box(p, r, QPen(Qt.NoPen), fill)
+        self._paint_suggestions(p)
+        if self._done:
+            paint_done(p, card, self.font())
         layout, _ = self._geo.layout(self.width())
         p.setPen(UI.color("text"))
         layout.draw(p, QPointF(self.MARGIN, self.MARGIN))
@@ -200,6 +257,15 @@ class SentenceView(QWidget):
             brush = QBrush(faint)
         for r in self.span_rects(t.start, t.end):
             self._box(p, r, pen, brush)
+
+    def _paint_suggestions(self, p: QPainter) -> None:
+        placed: list[tuple[SuggestionSpan, QRectF]] = []
+        for s in self._suggestions:
+            rects = self.span_rects(s.start, s.end)
+            paint_chip(p, rects, s, (self.PAD_X, self.PAD_Y), self.RADIUS, current=s.span == self._selection)
+            if rects:
+                placed.append((s, rects[0]))
+        paint_tags(p, placed, self.font(), self.PAD_Y, self.width() - 4.0)
 
     def _box(self, p: QPainter, r: QRectF, pen: QPen, brush: QBrush | QColor, grow: float = 0.0) -> None:
         p.setPen(pen)
@@ -225,9 +291,9 @@ class SentenceView(QWidget):
                     self._selection = span  # live preview; the signal comes on release
                     self.update()
             return
-        term = self.term_at(pos)
+        chip = self.chip_at(pos)
         offset = self.offset_at(pos)
-        hover = term.span if term else (word_at(self._text, offset) if offset is not None else None)
+        hover = chip.span if chip else (word_at(self._text, offset) if offset is not None else None)
         self.setCursor(Qt.PointingHandCursor if hover else Qt.ArrowCursor)
         if hover != self._hover:
             self._hover = hover
@@ -240,9 +306,9 @@ class SentenceView(QWidget):
         if self._dragging:
             span = self._drag_span(press, event.position())
         else:
-            term = self.term_at(press)
+            chip = self.chip_at(press)  # a word of a suggested term picks the whole suggestion
             offset = self.offset_at(press)
-            span = term.span if term else (word_at(self._text, offset) if offset is not None else None)
+            span = chip.span if chip else (word_at(self._text, offset) if offset is not None else None)
         self._dragging = False
         if span:
             self._set_selection(span)  # a gesture always emits, even when it re-picks the same span
@@ -261,8 +327,8 @@ class SentenceView(QWidget):
 
     # ---- keyboard ---------------------------------------------------------------------------
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
-        # Tab belongs to term cycling while there are terms; with none it moves focus as usual.
-        if self._terms:
+        # Tab belongs to term cycling while there are terms or suggestions; with none it moves focus as usual.
+        if self._terms or self._suggestions:
             self._cycle(+1 if next else -1)
             return True
         return super().focusNextPrevChild(next)
@@ -291,9 +357,9 @@ class SentenceView(QWidget):
 
     # ---- internals --------------------------------------------------------------------------
     def _cycle(self, step: int) -> None:
-        if not self._terms:
+        spans = sorted({t.span for t in self._terms} | {s.span for s in self._suggestions})  # text order
+        if not spans:
             return
-        spans = [t.span for t in self._terms]
         if self._selection in spans:
             i = spans.index(self._selection) + step
             if not self._wrap and not 0 <= i < len(spans):
