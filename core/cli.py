@@ -76,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="model folders: add the ONNX export to one")
     models = p.add_subparsers(dest="models_command", required=True)
-    p = models.add_parser("export", help="write the ONNX export (float32 and int8) into a model folder")
+    p = models.add_parser("export", help="write the ONNX export (float32; int8 on request) into a model folder")
     p.add_argument("folder", metavar="DIR", help="a saved model folder (the starter's export goes to the user cache)")
+    p.add_argument("--int8", action="store_true",
+                   help="also write its dynamic int8 copy (default precision only at >= 99.5 %% label agreement)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models_export)
 
@@ -246,10 +248,12 @@ def cmd_models_export(args: argparse.Namespace) -> int:
     read_info(folder)  # a missing or foreign folder fails here, before torch loads
     # The starter's export built already (make app / make demo run this each time): no torch to load.
     serving = cached_export(folder)[1] if is_starter(folder) else None
+    if serving is not None and args.int8 and "int8" not in serving.get("files", {}):
+        serving = None
     if serving is None:
         from core.ml.model import add_export
 
-        serving = add_export(args.folder)
+        serving = add_export(args.folder, int8=args.int8)
     data = {"folder": args.folder, **serving}
     if serving.get("runtime") != "onnx":
         raise UserError(f"{args.folder}: cannot export this model ({serving.get('export_error')})")
