@@ -32,11 +32,12 @@ def cache_root() -> Path:
     return Path(base).expanduser() / "polarity-studio"
 
 
-def is_starter(folder: Path) -> bool:
+def is_starter(folder: Path, shipped: Path | None = None) -> bool:
+    """``folder`` is the shipped starter model (or ``shipped``, another shipped starter) itself."""
     from core.paths import starter_model_dir
 
     try:
-        return folder.resolve() == starter_model_dir().resolve()
+        return folder.resolve() == (starter_model_dir() if shipped is None else shipped).resolve()
     except OSError:
         return False
 
@@ -48,11 +49,8 @@ def is_starter_copy(folder: Path, shipped: Path | None = None) -> bool:
     from core.paths import starter_model_dir
 
     shipped = starter_model_dir() if shipped is None else shipped
-    try:
-        if folder.resolve() == shipped.resolve():
-            return True
-    except OSError:
-        return False
+    if is_starter(folder, shipped):
+        return True
     # A folder with its own encoder (90 MB) is never the starter: not worth hashing.
     if (folder / "encoder").exists() or (folder / "network").exists() or not (shipped / "model.json").is_file():
         return False

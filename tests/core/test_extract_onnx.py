@@ -110,7 +110,7 @@ def test_a_broken_export_falls_back_to_torch_with_one_warning(extractor, tmp_pat
         load_extractor(folder, runtime="onnx")
 
 
-def test_an_older_folder_without_export_runs_with_torch_silently(extractor, tmp_path):
+def test_an_older_folder_without_export_runs_with_torch_until_exported(extractor, tmp_path, capsys):
     folder = tmp_path / "old"
     shutil.copytree(extractor, folder)
     info = json.loads((folder / "model.json").read_text())
@@ -121,6 +121,14 @@ def test_an_older_folder_without_export_runs_with_torch_silently(extractor, tmp_
     assert load_extractor(folder, warn=heard.append).runtime == "torch" and heard == []
     with pytest.raises(ModelLoadError):
         load_extractor(folder, runtime="onnx")
+    from core.cli import main
+
+    assert main(["models", "export", str(folder), "--json"]) == 0  # adds the export to it
+    assert json.loads(capsys.readouterr().out)["runtime"] == "onnx"
+    assert json.loads((folder / "model.json").read_text())["serving"]["files"] == {"float32": "model.onnx"}
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert load_extractor(folder, runtime="onnx").extract_spans(_texts()) == load_extractor(extractor).extract_spans(_texts())
+    assert main(["models", "export", str(folder), "--int8"]) == 2  # int8 is for polarity models
 
 
 def test_the_starter_extractors_export_is_built_into_the_cache_once(tiny_base_model, tmp_path, monkeypatch):
@@ -141,6 +149,9 @@ def test_the_starter_extractors_export_is_built_into_the_cache_once(tiny_base_mo
     assert {p.name: p.stat().st_mtime_ns for p in shipped.rglob("*")} == before  # the shipped folder is untouched
     stamp = (where / "model.onnx").stat().st_mtime_ns
     assert load_extractor(shipped, warn=heard.append).runtime == "onnx" and len(heard) == 1  # not built again
+    from core.cli import main
+
+    assert main(["models", "export", str(shipped)]) == 0  # make starter-export: finds it built
     assert (where / "model.onnx").stat().st_mtime_ns == stamp
     assert first.extract_spans(_texts()) == load_extractor(shipped, runtime="torch").extract_spans(_texts())
     adapter = shipped / "adapter.safetensors"

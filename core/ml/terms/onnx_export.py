@@ -70,3 +70,32 @@ def export_folder(folder: Path, out: Path) -> dict[str, Any]:
     from core.ml.terms.extractor import TermExtractor
 
     return write_extractor_export(TermExtractor.load(folder, device="cpu").net, out)
+
+
+def add_extractor_export(folder: Path) -> dict[str, Any]:
+    """``polarity models export DIR`` for an extractor folder: the starter's export goes to the user
+    cache; any other folder gets model.onnx, moved in first, and model.json replaced last."""
+    import os
+    import shutil
+    import uuid
+
+    from core.ml.atomic import fsync_tree
+    from core.ml.terms.onnx_extractor import STARTER_PREFIX
+    from core.ml.terms.tagging import default_extractor_dir, read_extractor_info
+    from core.serve.quantize import write_json_atomically
+    from core.serve.starter import build_export, is_starter
+
+    info = read_extractor_info(folder)
+    if is_starter(folder, default_extractor_dir()):  # the shipped folder stays as shipped
+        return build_export(folder, export_folder, STARTER_PREFIX)[1]
+    tmp = folder / f".export.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        serving = export_folder(folder, tmp)
+        fsync_tree(tmp)
+        for path in tmp.iterdir():
+            os.replace(path, folder / path.name)
+        write_json_atomically(folder / "model.json", dict(info, serving=serving))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return serving
