@@ -93,7 +93,10 @@ def _onnx(folder: Path, info: dict[str, Any], precision: str, wanted: bool, thre
     if name is None:
         hint = f" (add one: polarity models export {folder} --int8)" if chosen == "int8" else ""
         raise ModelLoadError(f"{folder}: no {chosen} ONNX export{hint}")
-    return OnnxPredictor.load(folder, where / name, info, chosen, threads)
+    from core.serve.preload import take
+
+    ready = take(where / name, chosen, threads)  # opened at launch by core.serve.preload
+    return ready if ready is not None else OnnxPredictor.load(folder, where / name, info, chosen, threads)
 
 
 def _torch(folder: Path, device: str, precision: str) -> Any:
