@@ -53,6 +53,17 @@ def train_xml(tmp_path: Path) -> Path:
 
 # -- words, spans, scoring ----------------------------------------------------------------------
 
+def test_onnx_extractor_batches_keep_every_item_once_within_the_token_budget():
+    from core.ml.terms.onnx_extractor import token_batches
+
+    lengths = [5, 40, 12, 12, 3, 300, 12, 7]
+    batches = token_batches(lengths, rows=3, tokens=40)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert all(len(b) <= 3 and (len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 40) for b in batches)
+    assert [300] in [[lengths[i] for i in b] for b in batches]  # longer than the budget alone: its own batch
+    assert [lengths[i] for b in batches for i in b] == sorted(lengths)  # by length: little padding
+
+
 def test_words_split_letters_from_punctuation():
     text = "Wi-Fi, and the dress code!"
     assert [text[a:b] for a, b in words(text)] == ["Wi", "-", "Fi", ",", "and", "the", "dress", "code", "!"]
