@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo test app screenshot benchmarks starter starter-extractor starter-export accurate package \
+.PHONY: install demo test app screenshot benchmarks starter starter-extractor starter-export starter-extractor-export accurate package \
 	package-test package-portable package-portable-test package-portable-clean clean
 
 $(STAMP): pyproject.toml Makefile
@@ -48,6 +48,11 @@ starter-extractor: $(STAMP)
 # this step only checks its hash (no torch import), so `make app` and `make demo` run it each time.
 starter-export: $(STAMP)
 	$(BIN)/polarity models export resources/starter_model
+
+# The starter extractor's export (~90 MB), the same way: `terms extract` and `project suggest`
+# otherwise build it on first use, once.
+starter-extractor-export: $(STAMP)
+	$(BIN)/polarity models export resources/starter_extractor
 # The accurate tier: all-mpnet-base-v2 (~0.85 GB) into the user's data folder, for --base-model mpnet.
 accurate: $(STAMP)
 	$(BIN)/polarity base-models install mpnet

@@ -85,6 +85,18 @@ def build(ctx: AppContext) -> tuple[MainWindow, AppController]:
     return window, AppController(window, ctx)
 
 
+def preload_first_model(ctx: AppContext, start_with: str | None = None) -> bool:
+    """On a first launch (no project given, none opened before) the demo project's model is a copy
+    of the starter: start opening its ONNX export now, while the window is built and the demo
+    made (core.serve.preload; one onnxruntime thread, as the predictor lane loads it)."""
+    from app.state.settings import Key
+    from core.serve.preload import preload
+
+    if start_with or ctx.settings.get(Key.LAST_PROJECT) or ctx.settings.get(Key.DEVICE) == "cuda":
+        return False
+    return preload(ctx.starter_model, threads=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if (no_display := no_display_problem(argv)) is not None:  # before Qt aborts the process (exit 134)
         print(no_display, file=sys.stderr)
@@ -103,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         return screenshot(args)
     ctx = AppContext.from_environment(args.data_dir, args.settings)
+    preload_first_model(ctx, start_with)
     window, controller = build(ctx)
     window.show()
     QTimer.singleShot(0, window, _report_shown)

@@ -5,7 +5,8 @@ Each run starts a new interpreter that imports the app, shows the window, opens 
 (the starter model, as its v1) in a throwaway data folder, picks the first sentence and waits until
 the term card shows a prediction. Figures are seconds since the process started (from /proc):
 window shown, model ready, prediction on screen. Runs are interleaved with the same app forced onto
-the torch runtime (the path before ONNX), with a returning user's launch (onnx_reopen: the demo
+the torch runtime (the path before ONNX), with the same launch without the ONNX preload of
+app.main.preload_first_model (onnx_no_preload), with a returning user's launch (onnx_reopen: the demo
 project exists already) and with `python -c "import torch"`, so all see the same machine load;
 the ratios are what holds on a noisy machine. Target: onnx first prediction <= 2.5 s on a quiet
 machine.
@@ -34,13 +35,14 @@ from common import ROOT  # noqa: E402
 
 CHILD = """
 import json, shutil, sys, tempfile
-from app.main import build, make_application, process_age, wait_until
+from app.main import build, make_application, preload_first_model, process_age, wait_until
 from app.context import AppContext
 
 runtime, kept = sys.argv[1], sys.argv[2]
 app = make_application()
 tmp = kept or tempfile.mkdtemp(prefix="bench-app-")  # kept: the demo made by an earlier run (a returning user)
 ctx = AppContext.create(tmp + "/data", tmp + "/settings.ini", True)
+preloaded = runtime == "onnx" and preload_first_model(ctx)  # as main() does; onnx_no_preload: without
 window, controller = build(ctx)
 predictor = controller.predictor
 if runtime == "torch":  # the same app on the torch path, as before the ONNX export
@@ -63,7 +65,7 @@ ok = wait_until(lambda: window.term_panel.bars.prediction() is not None, 60, ste
 app.processEvents()  # the card's paint
 on_screen = process_age()
 print(json.dumps({"runtime": runtime, "window_shown_s": round(shown, 3), "model_ready_s": round(ready, 3),
-                  "first_prediction_s": round(on_screen, 3), "shown": ok, "message": predictor.message,
+                  "first_prediction_s": round(on_screen, 3), "shown": ok, "message": predictor.message, "preloaded": preloaded,
                   "torch_imported": "torch" in sys.modules, "transformers_imported": "transformers" in sys.modules}))
 window.close()
 if not kept:
@@ -109,12 +111,13 @@ def main() -> None:
     started = time.perf_counter()
     result["warmup"] = app_run("onnx")  # page cache; builds the starter's export if it is missing
     result["warmup"]["wall_s"] = round(time.perf_counter() - started, 2)
-    runs: dict[str, list[dict]] = {"onnx": [], "torch": [], "onnx_reopen": []}
+    runs: dict[str, list[dict]] = {"onnx": [], "onnx_no_preload": [], "torch": [], "onnx_reopen": []}
     torch_import: list[float] = []
     kept = tempfile.mkdtemp(prefix="bench-app-kept-")
     app_run("onnx", kept)  # makes the demo project the reopen runs find
     for _ in range(args.repeats):  # interleaved: every kind sees the same load
         runs["onnx"].append(app_run("onnx"))
+        runs["onnx_no_preload"].append(app_run("onnx_no_preload"))
         runs["torch"].append(app_run("torch"))
         runs["onnx_reopen"].append(app_run("onnx", kept))
         torch_import.append(round(import_torch_s(), 3))
@@ -127,6 +130,7 @@ def main() -> None:
     result["median_import_torch_s"] = round(statistics.median(torch_import), 3)
     result["ratio_onnx_first_prediction_over_import_torch"] = round(med["onnx"] / result["median_import_torch_s"], 3)
     result["speedup_onnx_over_torch"] = round(med["torch"] / med["onnx"], 2)
+    result["preload_saves_s"] = round(med["onnx_no_preload"] - med["onnx"], 3)
     result["onnx_imported_torch"] = any(r["torch_imported"] or r["transformers_imported"]
                                         for r in runs["onnx"] + runs["onnx_reopen"])
     shutil.rmtree(kept, ignore_errors=True)

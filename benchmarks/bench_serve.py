@@ -8,8 +8,13 @@
   bfloat16 on a CPU with AMX, else float32).
 - agreement: labels and the largest probability difference of onnx (float32, int8) against
   torch float32 on the centrale dev set (skipped without ../shared/data) and the demo corpus.
+  The int8 copy is written first if the folder lacks it (`polarity models export DIR --int8`).
+- extract: whole-process `polarity terms extract` (the starter extractor) of the demo corpus's
+  sentences repeated, onnx and torch, terms only and with the polarity model: sentences/s as the
+  command reports it (its run, not the process start-up) and the whole process's seconds.
 
-    python benchmarks/bench_serve.py [--model DIR] [--repeats 5] [--batch-terms 2000] [--out FILE]
+    python benchmarks/bench_serve.py [--model DIR] [--repeats 5] [--batch-terms 2000]
+                                     [--extract-sentences 2000] [--out FILE]
 
 The default model is the starter. It was trained on SemEval-14 restaurants, so no *score* on
 centrale dev is reported here, only agreement between runtimes, which that does not inflate.
@@ -111,6 +116,28 @@ def agreement(model: str, sets: dict[str, list]) -> dict:
     return out
 
 
+def extract(model: str, texts: list[str], n: int) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.txt", Path(tmp) / "out.jsonl"
+        src.write_text("".join(texts[i % len(texts)] + "\n" for i in range(n)), encoding="utf-8")
+        base = [sys.executable, "-m", "core.cli", "terms", "extract", "--input", str(src), "--output", str(dst),
+                "--no-split", "--json"]
+        _wall(base + ["--no-polarity"])  # warms the page cache (and builds the starter extractor's export)
+        for runtime in ("onnx", "torch"):
+            for polarity in (False, True):
+                cmd = base + ["--runtime", runtime] + (["--polarity-model", model] if polarity else ["--no-polarity"])
+                started = time.perf_counter()
+                done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(), cwd=ROOT)
+                report = json.loads(done.stdout)
+                row = {"runtime": runtime, "polarity": polarity, "sentences": report["sentences"],
+                       "terms": report["terms"], "sentences_per_second": report["sentences_per_second"],
+                       "process_s": round(time.perf_counter() - started, 2)}
+                print(json.dumps(row), file=sys.stderr, flush=True)
+                rows.append(row)
+    return rows
+
+
 def load(path: Path) -> list:
     """Every term of a file, labeled or not (the demo corpus has 60 unlabeled): agreement needs no label."""
     from core.formats import read_examples
@@ -125,20 +152,32 @@ def main() -> None:
     ap.add_argument("--model", default=str(starter_model_dir()))
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch-terms", type=int, default=2000)
+    ap.add_argument("--extract-sentences", type=int, default=2000)
+    ap.add_argument("--skip", nargs="*", default=[], choices=("cold", "batch", "agreement", "extract"))
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
     sets = {"demo": load(demo_corpus_path())}
     dev_path = ROOT.parent / "shared" / "data" / "centrale" / "devdata.csv"
     if dev_path.is_file():
         sets["centrale_dev"] = load(dev_path)
-    result = {"model": args.model, "cpu_count": os.cpu_count(), "load_average_at_start": os.getloadavg(),
-              "cold": cold(args.model, args.repeats)}
-    print(json.dumps(result["cold"]), file=sys.stderr, flush=True)
-    result["batch"] = batch(args.model, sets.get("centrale_dev") or sets["demo"], args.batch_terms)
-    by = {(r["runtime"], r["precision"]): r["terms_per_second"] for r in result["batch"]}
-    torch_default = next(r for r in result["batch"] if r["runtime"] == "torch")
-    result["batch_speedup_onnx_float32_over_torch_default"] = round(by[("onnx", "float32")] / torch_default["terms_per_second"], 2)
-    result["agreement"] = agreement(args.model, sets)
+    result: dict = {"model": args.model, "cpu_count": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    subprocess.run([sys.executable, "-m", "core.cli", "models", "export", args.model, "--int8"],
+                   check=True, capture_output=True, env=_env(), cwd=ROOT)  # the int8 copy is written on request only
+    if "cold" not in args.skip:
+        result["cold"] = cold(args.model, args.repeats)
+        print(json.dumps(result["cold"]), file=sys.stderr, flush=True)
+    if "batch" not in args.skip:
+        result["batch"] = batch(args.model, sets.get("centrale_dev") or sets["demo"], args.batch_terms)
+        by = {(r["runtime"], r["precision"]): r["terms_per_second"] for r in result["batch"]}
+        torch_default = next(r for r in result["batch"] if r["runtime"] == "torch")
+        for precision in ("float32", "int8"):
+            result[f"batch_speedup_onnx_{precision}_over_torch_default"] = round(
+                by[("onnx", precision)] / torch_default["terms_per_second"], 2)
+    if "agreement" not in args.skip:
+        result["agreement"] = agreement(args.model, sets)
+    if "extract" not in args.skip:
+        texts = sorted({e.sentence for e in sets["demo"]})
+        result["extract"] = extract(args.model, texts, args.extract_sentences)
     result["load_average_at_end"] = os.getloadavg()
     if "centrale_dev" not in sets:
         result["centrale_dev"] = f"skipped: {dev_path} is absent"

@@ -6,6 +6,7 @@ Bad input exits 2 with one line naming the file, line and reason; never a traceb
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -76,8 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="model folders: add the ONNX export to one")
     models = p.add_subparsers(dest="models_command", required=True)
-    p = models.add_parser("export", help="write the ONNX export (float32 and int8) into a model folder")
+    p = models.add_parser("export", help="write the ONNX export (float32; int8 on request) into a model or "
+                                         "term extractor folder")
     p.add_argument("folder", metavar="DIR", help="a saved model folder (the starter's export goes to the user cache)")
+    p.add_argument("--int8", action="store_true",
+                   help="also write its dynamic int8 copy (default precision only at >= 99.5 %% label agreement)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models_export)
 
@@ -243,18 +247,55 @@ def cmd_models_export(args: argparse.Namespace) -> int:
     from core.serve.starter import cached_export, is_starter
 
     folder = Path(args.folder)
+    if _is_extractor(folder):
+        return _export_extractor(folder, args)
     read_info(folder)  # a missing or foreign folder fails here, before torch loads
     # The starter's export built already (make app / make demo run this each time): no torch to load.
     serving = cached_export(folder)[1] if is_starter(folder) else None
+    if serving is not None and args.int8 and "int8" not in serving.get("files", {}):
+        serving = None
     if serving is None:
         from core.ml.model import add_export
 
-        serving = add_export(args.folder)
+        serving = add_export(args.folder, int8=args.int8)
     data = {"folder": args.folder, **serving}
     if serving.get("runtime") != "onnx":
         raise UserError(f"{args.folder}: cannot export this model ({serving.get('export_error')})")
     emit(data, args.json, _export_text)
     return 0
+
+
+def _is_extractor(folder: Path) -> bool:
+    try:
+        return json.loads((folder / "model.json").read_text(encoding="utf-8")).get("model_type") == "term_extractor"
+    except (OSError, ValueError, AttributeError):
+        return False  # read_info names what is wrong with it
+
+
+def _export_extractor(folder: Path, args: argparse.Namespace) -> int:
+    from core.ml.terms.onnx_extractor import STARTER_PREFIX
+    from core.ml.terms.tagging import read_extractor_info
+    from core.serve.starter import cached_export
+
+    if args.int8:
+        raise UserError(f"{folder}: --int8 is for polarity models; a term extractor serves in float32")
+    read_extractor_info(folder)
+    serving = cached_export(folder, STARTER_PREFIX)[1] if is_starter_extractor(folder) else None
+    if serving is None:
+        from core.ml.terms.onnx_export import add_extractor_export
+
+        serving = add_extractor_export(folder)
+    if serving.get("runtime") != "onnx":
+        raise UserError(f"{folder}: cannot export this extractor ({serving.get('export_error')})")
+    emit({"folder": str(folder), **serving}, args.json, _export_text)
+    return 0
+
+
+def is_starter_extractor(folder: Path) -> bool:
+    from core.ml.terms.tagging import default_extractor_dir
+    from core.serve.starter import is_starter
+
+    return is_starter(folder, default_extractor_dir())
 
 
 def _export_text(d: dict[str, Any]) -> str:

@@ -2,8 +2,8 @@
 
     polarity terms train --train FILE [--dev FILE] --out DIR [--json]
     polarity terms evaluate [--model DIR] --data FILE [--json]
-    polarity terms extract [--model DIR] [--polarity-model DIR] --input FILE --output FILE.jsonl
-    polarity project suggest PROJECT.db [--model DIR] [--polarity-model DIR]
+    polarity terms extract [--model DIR] [--polarity-model DIR] --input FILE --output FILE.jsonl [--runtime R]
+    polarity project suggest PROJECT.db [--model DIR] [--polarity-model DIR] [--runtime onnx|torch]
     polarity project summary PROJECT.db [--json] [--top N] [--accepted-only] [--csv FILE]
 
 Training and evaluation data are fully annotated sentences: SemEval XML (sentences without
@@ -48,6 +48,7 @@ def add_terms_commands(subparsers: Any) -> None:
     p.add_argument("--model", metavar="DIR", help="extractor folder (default: the starter extractor)")
     p.add_argument("--data", required=True, metavar="FILE")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _runtime_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_terms_evaluate)
 
@@ -61,8 +62,14 @@ def add_terms_commands(subparsers: Any) -> None:
     p.add_argument("--id-column", metavar="NAME")
     p.add_argument("--no-split", action="store_true", help="keep each text whole (no sentence splitting)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _runtime_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_terms_extract)
+
+
+def _runtime_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runtime", choices=("onnx", "torch"), default=None,
+                   help="onnx (no torch) where the model folders have an ONNX export (the default), else torch")
 
 
 def add_project_term_commands(sub: Any, parser: Callable[..., argparse.ArgumentParser], open_project: Callable,
@@ -74,6 +81,7 @@ def add_project_term_commands(sub: Any, parser: Callable[..., argparse.ArgumentP
                    help="polarity model (default: the project's active model, else the starter model)")
     p.add_argument("--no-polarity", action="store_true")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _runtime_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=store_errors(lambda args: cmd_project_suggest(args, open_project)))
 
@@ -121,19 +129,19 @@ def cmd_terms_evaluate(args: argparse.Namespace) -> int:
     from core.ml.terms.train import score_extractor
 
     data = read_annotated(args.data)
-    m = score_extractor(load_extractor(args.model, args.device), data)
+    m = score_extractor(load_extractor(args.model, args.device, args.runtime or "auto"), data)
     emit(m, args.json, lambda d: f"F1 {d['f1']:.3f}  precision {d['precision']:.3f}  recall {d['recall']:.3f}  "
                                  f"({d['n_terms']} terms in {d['n_sentences']} sentences)")
     return 0
 
 
 # -- terms extract --------------------------------------------------------------------------
-def _polarity(folder: str | None, device: str, off: bool) -> Any:
+def _polarity(folder: str | None, device: str, off: bool, runtime: str | None = None) -> Any:
     if off:
         return None
     from core.cli import _load_model
 
-    return _load_model(folder, device)
+    return _load_model(folder, device, runtime=runtime)
 
 
 def cmd_terms_extract(args: argparse.Namespace) -> int:
@@ -141,8 +149,8 @@ def cmd_terms_extract(args: argparse.Namespace) -> int:
     from core.ml.terms.pipeline import analyse, chunks, load_extractor
 
     raw = read_raw(args.input, args.text_column, args.id_column, split=not args.no_split)
-    extractor = load_extractor(args.model, args.device)
-    predictor = _polarity(args.polarity_model, args.device, args.no_polarity)
+    extractor = load_extractor(args.model, args.device, args.runtime or "auto")
+    predictor = _polarity(args.polarity_model, args.device, args.no_polarity, args.runtime)
     out = Path(args.output)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     started, n_terms = time.perf_counter(), 0
@@ -176,11 +184,11 @@ def cmd_project_suggest(args: argparse.Namespace, open_project: Callable) -> int
     from core.ml.terms.pipeline import load_extractor, suggest_project
 
     with open_project(args) as project:
-        extractor = load_extractor(args.model, args.device)
+        extractor = load_extractor(args.model, args.device, args.runtime or "auto")
         folder = args.polarity_model
         if folder is None and not args.no_polarity and project.active_model() is not None:
             folder = project.active_model().folder
-        predictor = _polarity(folder, args.device, args.no_polarity)
+        predictor = _polarity(folder, args.device, args.no_polarity, args.runtime)
         with progress_bar(not args.json, "sentence") as on_progress:
             report = suggest_project(project, extractor, predictor, on_progress=on_progress)
     emit(asdict(report), args.json, lambda d: f"{d['added']} new suggestions in {d['sentences']} sentences "

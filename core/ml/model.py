@@ -23,7 +23,7 @@ from core.ml.device import inference_autocast
 from core.ml.encoding import TermEncoder, length_buckets
 from core.ml.network import PolarityNet, load_encoder, load_tokenizer
 # model.json is read without torch by the serving path too; these names stay importable from here.
-from core.serve.info import FORMAT_VERSION, MODEL_JSON, ModelLoadError, read_info  # noqa: F401
+from core.serve.info import FORMAT_VERSION, MODEL_JSON, ONNX_FILES, ModelLoadError, read_info  # noqa: F401
 
 
 class PolarityModel:
@@ -136,35 +136,47 @@ class PolarityModel:
         return cls(net.to(device), encoder, info, device, adapter, precision)
 
 
-def add_export(folder: str | Path) -> dict[str, Any]:
-    """Add the ONNX export to an existing (older) folder; returns its ``serving`` entry.
+def add_export(folder: str | Path, int8: bool = False) -> dict[str, Any]:
+    """Add the ONNX export to an existing (older) folder; returns its ``serving`` entry. ``int8``:
+    also its int8 copy (where the float32 export is there already, without loading torch's model).
 
     The files are written to a temporary subfolder, moved in, and model.json is replaced last
-    (atomically): until then the folder reads as before, served by torch.
+    (atomically): until then the folder reads as before.
     """
     from core.ml.onnx_export import write_export
-    from core.serve.starter import build_export, is_starter
+    from core.serve.info import serving_of
+    from core.serve.quantize import add_int8
+    from core.serve.starter import add_starter_int8, build_export, is_starter
 
     folder = Path(folder)
     if is_starter(folder):  # the shipped folder stays as shipped: its export lives in the user cache
-        return build_export(folder)[1]
+        return add_starter_int8(folder) if int8 else build_export(folder)[1]
+    info = read_info(folder)
+    serving = serving_of(info)
+    if int8 and serving is not None and (folder / serving["files"].get("float32", "model.onnx")).is_file():
+        serving = add_int8(folder, folder, info, serving)
+        _replace_info(folder, dict(info, serving=serving))
+        return serving
     model = PolarityModel.load(folder, device="cpu", precision="float32")
     tmp = folder / f".export.tmp-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir()
-        serving = write_export(model.net, tmp, folder, model.info)
+        serving = write_export(model.net, tmp, folder, model.info, int8=int8)
         fsync_tree(tmp)
         for path in tmp.iterdir():
             os.replace(path, folder / path.name)
-        info = dict(model.info, serving=serving)
-        new_json = tmp / MODEL_JSON
-        new_json.write_text(json.dumps(info, indent=2, sort_keys=True), encoding="utf-8")
-        fsync_tree(tmp)
-        os.replace(new_json, folder / MODEL_JSON)
-        fsync_dir(folder)
+        _replace_info(folder, dict(model.info, serving=serving))
+        if "int8" not in serving.get("files", {}):  # an int8 copy of the network exported before
+            (folder / ONNX_FILES["int8"]).unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return serving
+
+
+def _replace_info(folder: Path, info: dict[str, Any]) -> None:
+    from core.serve.quantize import write_json_atomically
+
+    write_json_atomically(folder / MODEL_JSON, info)
 
 
 def to_prediction(probs: Sequence[float]) -> Prediction:

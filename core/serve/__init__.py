@@ -24,7 +24,7 @@ from typing import Any, Callable
 # onnxruntime in core goes through this package first.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-from core.serve.info import ONNX_FILES, ModelLoadError, read_info, serving_of  # noqa: E402
+from core.serve.info import ModelLoadError, read_info, serving_of  # noqa: E402
 
 RUNTIMES = ("auto", "onnx", "torch")
 __all__ = ["RUNTIMES", "ModelLoadError", "load_predictor", "resolve_export"]
@@ -89,10 +89,14 @@ def _onnx(folder: Path, info: dict[str, Any], precision: str, wanted: bool, thre
                                  "or use --runtime torch)")
         raise ModelLoadError(_NO_EXPORT)
     chosen = serving.get("precision", "float32") if precision == "auto" else precision
-    name = serving["files"].get(chosen) or (ONNX_FILES[chosen] if chosen in ONNX_FILES else None)
+    name = serving["files"].get(chosen)
     if name is None:
-        raise ModelLoadError(f"{folder}: no {chosen} ONNX export")
-    return OnnxPredictor.load(folder, where / name, info, chosen, threads)
+        hint = f" (add one: polarity models export {folder} --int8)" if chosen == "int8" else ""
+        raise ModelLoadError(f"{folder}: no {chosen} ONNX export{hint}")
+    from core.serve.preload import take
+
+    ready = take(where / name, chosen, threads)  # opened at launch by core.serve.preload
+    return ready if ready is not None else OnnxPredictor.load(folder, where / name, info, chosen, threads)
 
 
 def _torch(folder: Path, device: str, precision: str) -> Any:

@@ -55,6 +55,11 @@ class FastTokenizer:
         config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
         return cls(Tokenizer.from_file(str(folder / "tokenizer.json")), config)
 
+    @property
+    def backend(self) -> Any:
+        """The ``tokenizers.Tokenizer`` itself (the term extractor encodes pre-split words with it)."""
+        return self._tok
+
     def __len__(self) -> int:
         return self._tok.get_vocab_size(with_added_tokens=True)
 

@@ -53,6 +53,17 @@ def train_xml(tmp_path: Path) -> Path:
 
 # -- words, spans, scoring ----------------------------------------------------------------------
 
+def test_onnx_extractor_batches_keep_every_item_once_within_the_token_budget():
+    from core.ml.terms.onnx_extractor import token_batches
+
+    lengths = [5, 40, 12, 12, 3, 300, 12, 7]
+    batches = token_batches(lengths, rows=3, tokens=40)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert all(len(b) <= 3 and (len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 40) for b in batches)
+    assert [300] in [[lengths[i] for i in b] for b in batches]  # longer than the budget alone: its own batch
+    assert [lengths[i] for b in batches for i in b] == sorted(lengths)  # by length: little padding
+
+
 def test_words_split_letters_from_punctuation():
     text = "Wi-Fi, and the dress code!"
     assert [text[a:b] for a, b in words(text)] == ["Wi", "-", "Fi", ",", "and", "the", "dress", "code", "!"]
@@ -141,7 +152,8 @@ def test_train_reports_and_saves_a_small_extractor_folder(tiny_extractor, capsys
     info = json.loads((tiny_extractor / "model.json").read_text())
     assert info["model_type"] == "term_extractor" and info["kind"] == "lora" and info["tags"] == ["O", "B", "I"]
     assert sorted(p.name for p in tiny_extractor.iterdir()) == ["adapter.safetensors", "head.safetensors",
-                                                               "model.json", "tokenizer"]
+                                                               "model.json", "model.onnx", "tokenizer"]
+    assert info["serving"]["runtime"] == "onnx"  # the merged network's export, for torch-free extraction
     assert len(info["history"]) == 4 and all(h["dev_f1"] is not None for h in info["history"])
     assert not list(tiny_extractor.parent.glob(".model.tmp-*"))  # the atomic save left no temp folder
 

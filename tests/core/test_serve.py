@@ -57,19 +57,29 @@ def test_export_round_trip_matches_torch(saved, small_examples, engine):
     assert one.probabilities == pytest.approx(tuple(a[3]), abs=1e-6)
 
 
-def test_int8_is_the_default_only_where_it_agrees(saved, small_examples):
-    for folder in saved.values():
-        serving = json.loads((folder / "model.json").read_text())["serving"]
+def test_int8_is_written_only_on_request_and_default_only_where_it_agrees(saved, small_examples, tmp_path):
+    for engine, saved_folder in saved.items():
+        serving = json.loads((saved_folder / "model.json").read_text())["serving"]
+        assert serving["files"] == {"float32": ONNX_FILES["float32"]} and serving["precision"] == "float32"
+        assert not (saved_folder / ONNX_FILES["int8"]).exists()  # a save writes no int8 copy
+        with pytest.raises(ModelLoadError, match="no int8 ONNX export"):
+            load_predictor(saved_folder, runtime="onnx", precision="int8")
+        folder = _copy(saved_folder, tmp_path / engine)
+        serving = add_export(folder, int8=True)  # the float32 export is there: only quantizes
+        assert json.loads((folder / "model.json").read_text())["serving"] == serving
         assert serving["int8_checked_on"] == len(demo_items()) > 0
         expected = "int8" if serving["int8_agreement"] >= INT8_MIN_AGREEMENT else "float32"
         assert serving["precision"] == expected
         assert load_predictor(folder).precision == expected
         int8 = load_predictor(folder, precision="int8")
         assert int8.precision == "int8" and len(int8.predict(small_examples)) == len(small_examples)
+        assert add_export(folder)["files"] == {"float32": ONNX_FILES["float32"]}  # re-exported without int8:
+        assert not (folder / ONNX_FILES["int8"]).exists()  # no stale int8 copy of the old network is left
 
 
 def _copy(folder: Path, tmp_path: Path) -> Path:
     target = tmp_path / "copy"
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(folder, target)
     return target
 
@@ -100,7 +110,7 @@ def test_older_folder_is_served_by_torch_until_exported(saved, small_examples, t
     del info["serving"]
     (folder / "model.json").write_text(json.dumps(info), encoding="utf-8")
     for name in ONNX_FILES.values():
-        (folder / name).unlink()
+        (folder / name).unlink(missing_ok=True)
     warnings: list[str] = []
     assert load_predictor(folder, warn=warnings.append).runtime == "torch" and not warnings
     with pytest.raises(ModelLoadError, match="polarity models export"):

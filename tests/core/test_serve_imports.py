@@ -81,3 +81,25 @@ print(json.dumps({{"rc": rc, "err": err.getvalue(), "loaded": [m for m in ("torc
     out = _run(code)
     assert out["rc"] == 2 and "no such model folder" in out["err"] and out["err"].count("\n") == 1
     assert out["loaded"] == []
+
+
+@pytest.mark.slow
+def test_a_preloaded_export_is_taken_by_the_next_load_once(exported):
+    # core.serve.preload (the app's first launch): opened in a thread, then handed to load_predictor.
+    code = f"""
+import json, sys
+from core.serve import load_predictor
+from core.serve import preload as pre
+first = pre.preload({str(exported)!r}, threads=1)
+again = pre.preload({str(exported)!r}, threads=1)  # one preload per process
+waiting = len(pre._pending)
+p = load_predictor({str(exported)!r}, threads=1)
+fresh = load_predictor({str(exported)!r}, threads=1)
+a, b = p.predict_proba([("The staff were lovely", 4, 9)])[0], fresh.predict_proba([("The staff were lovely", 4, 9)])[0]
+print(json.dumps({{"first": first, "again": again, "waiting": waiting, "left": len(pre._pending),
+                  "distinct": p is not fresh, "diff": max(abs(x - y) for x, y in zip(a, b)),
+                  "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+    out = _run(code)
+    assert (out["first"], out["again"], out["waiting"], out["left"]) == (True, False, 1, 0)
+    assert out["distinct"] and out["diff"] < 1e-6 and out["loaded"] == []

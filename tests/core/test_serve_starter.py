@@ -27,7 +27,7 @@ def shipped(tiny_base_model, small_examples, tmp_path_factory) -> Path:
     del info["serving"]
     (folder / "model.json").write_text(json.dumps(info), encoding="utf-8")
     for name in ONNX_FILES.values():
-        (folder / name).unlink()
+        (folder / name).unlink(missing_ok=True)
     return folder
 
 
@@ -89,8 +89,15 @@ def test_models_export_of_the_starter_fills_the_cache(starter, capsys):
 
     assert main(["models", "export", str(starter), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["runtime"] == "onnx"
-    assert cached_export(starter)[1] is not None
+    where, serving = cached_export(starter)
+    assert serving is not None and "int8" not in serving["files"]  # no int8 copy unless asked
     assert not (starter / "model.onnx").exists()
+    assert main(["models", "export", str(starter), "--int8", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"]["int8"] == "model.int8.onnx" and data["int8_checked_on"] > 0
+    assert cached_export(starter) == (where, {**serving, **{k: data[k] for k in data if k != "folder"}})
+    assert (where / "model.int8.onnx").is_file() and not [p for p in where.iterdir() if p.name.startswith(".")]
+    assert load_predictor(starter, precision="int8").precision == "int8"
 
 
 def test_a_projects_copy_of_the_starter_is_served_by_the_same_cached_export(starter, tmp_path):

@@ -38,7 +38,7 @@ def _old_copy(model: Path, tmp_path: Path) -> Path:
     del info["serving"]
     (old / "model.json").write_text(json.dumps(info), encoding="utf-8")
     for name in ONNX_FILES.values():
-        (old / name).unlink()
+        (old / name).unlink(missing_ok=True)
     return old
 
 

@@ -21,20 +21,13 @@ import torch
 
 from core.ml.atomic import save_folder
 from core.ml.model import _cpu, _load_tensors
-from core.ml.terms.spans import TAGS, Span, decode_tags, words
+from core.ml.terms.spans import TAGS, words
+# Re-exported: the torch-free parts both runtimes share live in core.ml.terms.tagging.
+from core.ml.terms.tagging import (FORMAT_VERSION, MODEL_TYPE, OUTSIDE, ExtractedTerm, Extraction,  # noqa: F401
+                                   batches_by_length, default_extractor_dir, read_extractor_info)
 from core.serve.info import MODEL_JSON, ModelLoadError
 
-MODEL_TYPE = "term_extractor"
-FORMAT_VERSION = 1
 IGNORE = -100  # label of sub-tokens after a word's first, and of special tokens
-
-
-@dataclass(frozen=True)
-class ExtractedTerm:
-    start: int
-    end: int
-    text: str
-    score: float  # mean probability of the term's tags (how sure the tagger is of it)
 
 
 @dataclass(frozen=True)
@@ -66,21 +59,9 @@ def word_labels(batch: EncodedBatch, tags: Sequence[Sequence[int]]) -> torch.Ten
     return labels
 
 
-def batches_by_length(lengths: Sequence[int], size: int, seed: int | None) -> list[list[int]]:
-    """Batches of similar length (less padding); shuffled in chunks when ``seed`` is given."""
-    import random
+class TermExtractor(Extraction):
+    runtime = "torch"
 
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    if seed is not None:
-        rng = random.Random(seed)
-        order = sorted(range(len(lengths)), key=lambda i: (lengths[i] + rng.random() * 4))
-    out = [order[i:i + size] for i in range(0, len(order), size)]
-    if seed is not None:
-        random.Random(seed + 1).shuffle(out)
-    return out
-
-
-class TermExtractor:
     def __init__(self, net: torch.nn.Module, tokenizer: Any, info: dict[str, Any], device: str = "cpu",
                  adapter_state: dict[str, torch.Tensor] | None = None):
         self.net = net.eval()
@@ -105,32 +86,17 @@ class TermExtractor:
                 logits = self.net(**{k: v.to(self.device) for k, v in batch.inputs.items()}).logits
                 probs = logits.float().softmax(-1).cpu()
                 for row, i in enumerate(idx):
-                    out[i] = [probs[row, pos].tolist() if pos >= 0 else [1.0, 0.0, 0.0]
+                    out[i] = [probs[row, pos].tolist() if pos >= 0 else list(OUTSIDE)
                               for pos in batch.word_index[row]]
         return out
 
-    def extract(self, texts: Sequence[str], batch_size: int = 64) -> list[list[ExtractedTerm]]:
-        result: list[list[ExtractedTerm]] = []
-        for text, probs in zip(texts, self.tag_probabilities(texts, batch_size)):
-            grid = words(text)
-            tags = [max(range(len(TAGS)), key=lambda k: p[k]) for p in probs]
-            terms = []
-            for a, b, members in decode_tags(grid, tags):
-                start, end = grid[a][0], grid[b - 1][1]
-                score = sum(probs[m][tags[m]] for m in members) / len(members)
-                terms.append(ExtractedTerm(start, end, text[start:end], round(score, 4)))
-            result.append(terms)
-        return result
-
-    def extract_spans(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Span]]:
-        return [[(t.start, t.end) for t in terms] for terms in self.extract(texts, batch_size)]
-
     # -- persistence ----------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:
-        """Temporary sibling folder, fsync, rename: a crash leaves no half model."""
-        return save_folder(folder, self._write)
+    def save(self, folder: str | Path, export: bool = True) -> Path:
+        """Temporary sibling folder, fsync, rename: a crash leaves no half model. ``export=False``:
+        no ONNX file (the shipped starter extractor: its export is built into the user cache)."""
+        return save_folder(folder, lambda tmp: self._write(tmp, export))
 
-    def _write(self, tmp: Path) -> None:
+    def _write(self, tmp: Path, export: bool = True) -> None:
         from safetensors.torch import save_file
 
         self.tokenizer.save_pretrained(tmp / "tokenizer")
@@ -139,6 +105,12 @@ class TermExtractor:
             save_file(_cpu(self._adapter_state or {}), str(tmp / "adapter.safetensors"))
         else:
             self.net.save_pretrained(tmp / "network", safe_serialization=True)
+        if export:  # the network (LoRA: merged) as ONNX, so extraction needs no torch
+            from core.ml.terms.onnx_export import write_extractor_export
+
+            self.info["serving"] = write_extractor_export(self.net, tmp)
+        else:
+            self.info.pop("serving", None)
         (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
@@ -162,25 +134,6 @@ class TermExtractor:
         except Exception as exc:  # transformers/safetensors raise many types for a damaged folder
             raise ModelLoadError(f"{folder}: cannot load the term extractor ({type(exc).__name__}: {exc})") from exc
         return cls(net.to(device), tokenizer, info, device, adapter)
-
-
-def read_extractor_info(folder: Path) -> dict[str, Any]:
-    path = folder / MODEL_JSON
-    if not folder.is_dir():
-        raise ModelLoadError(f"{folder}: no such model folder")
-    if not path.is_file():
-        raise ModelLoadError(f"{folder}: not a Polarity Studio model (no {MODEL_JSON})")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{path}: corrupt model description ({exc})") from exc
-    if not isinstance(info, dict) or info.get("model_type") != MODEL_TYPE:
-        raise ModelLoadError(f"{folder}: not a term extractor (a polarity model?)")
-    if list(info.get("tags", [])) != list(TAGS) or info.get("kind") not in ("lora", "full"):
-        raise ModelLoadError(f"{path}: incomplete or unknown term extractor description")
-    if int(info.get("format_version", 0)) > FORMAT_VERSION:
-        raise ModelLoadError(f"{path}: made by a newer Polarity Studio (format {info['format_version']})")
-    return info
 
 
 def token_network(path_or_id: str) -> torch.nn.Module:
@@ -209,12 +162,6 @@ def _load_lora(folder: Path, info: dict[str, Any]) -> tuple[torch.nn.Module, dic
     if getattr(result, "unexpected_keys", None):
         raise ModelLoadError(f"{folder}: adapter does not fit its base encoder ({result.unexpected_keys[:3]})")
     return peft_model.merge_and_unload(), adapter
-
-
-def default_extractor_dir() -> Path:
-    from core.paths import resources_dir
-
-    return resources_dir() / "starter_extractor"
 
 
 ProgressFn = Callable[[int, int], None]

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.domain import LABEL_NAMES
 from core.ml.events import PREDICTING, TrainingProgress
-from core.ml.terms.extractor import ExtractedTerm, TermExtractor, default_extractor_dir
+from core.ml.terms.tagging import ExtractedTerm, Extraction, default_extractor_dir
 
 CHUNK = 512  # sentences per chunk: one extraction batch run, one polarity run, one store transaction
 
@@ -38,16 +38,43 @@ class AnalysedTerm:
         return out
 
 
-def load_extractor(folder: str | Path | None, device: str = "auto") -> TermExtractor:
+def load_extractor(folder: str | Path | None, device: str = "auto", runtime: str = "auto", *,
+                   warn: Callable[[str], None] | None = None) -> Extraction:
+    """The extractor in ``folder`` (default: the starter): served by onnxruntime where it has an
+    export (the starter's is built into the user cache on first use), else by torch. A broken
+    export falls back to torch with one warning line; ``runtime="onnx"`` fails instead."""
+    from core.ml.terms.onnx_extractor import NO_EXPORT, load_onnx_extractor
+    from core.ml.terms.tagging import read_extractor_info
+    from core.serve import _stderr_warning
     from core.serve.info import ModelLoadError
 
+    warn = warn or _stderr_warning
     path = Path(folder) if folder is not None else default_extractor_dir()
     if folder is None and not path.is_dir():
         raise ModelLoadError(f"no --model given and no starter extractor at {path}")
+    info = read_extractor_info(path)
+    if runtime != "torch" and device != "cuda":
+        try:
+            return load_onnx_extractor(path, info, notify=warn)
+        except ModelLoadError as exc:
+            if runtime == "onnx":
+                raise
+            if exc.args[:1] != (NO_EXPORT,):  # an older folder without an export: torch, silently
+                warn(" ".join(str(exc).split()) + "; extracting with torch instead")
+    return _torch_extractor(path, device)
+
+
+def _torch_extractor(path: Path, device: str) -> Extraction:
+    from core.serve.info import ModelLoadError
+
+    try:
+        from core.ml.terms.extractor import TermExtractor
+    except ImportError as exc:  # a build without torch: onnx is all it has
+        raise ModelLoadError(f"{path}: cannot run the term extractor with torch here ({exc})") from exc
     return TermExtractor.load(path, device=device)
 
 
-def analyse(texts: Sequence[str], extractor: TermExtractor, predictor: Any | None,
+def analyse(texts: Sequence[str], extractor: Extraction, predictor: Any | None,
             batch_size: int = 64) -> list[list[AnalysedTerm]]:
     """Terms of each text, each with its polarity probabilities from ``predictor`` (if any)."""
     found = extractor.extract(texts, batch_size)
@@ -86,7 +113,7 @@ class SuggestReport:
     seconds: float
 
 
-def suggest_project(project: Any, extractor: TermExtractor, predictor: Any | None, *,
+def suggest_project(project: Any, extractor: Extraction, predictor: Any | None, *,
                     on_progress: Callable[[TrainingProgress], None] | None = None,
                     should_stop: Callable[[], bool] | None = None, chunk: int = CHUNK) -> SuggestReport:
     """Suggestions for every sentence of an open ``Project``, one transaction per chunk (a stop
