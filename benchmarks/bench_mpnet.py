@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -124,10 +125,16 @@ def train_head(rate: float, weights: str, feats: Any, y: Sequence[int], seed: in
     return spent[0]
 
 
-def score(head: Any, feats: Any, y: Sequence[int]) -> dict[str, Any]:
-    from core.ml.loop import head_logits, metrics_from_logits
+def score_logits(head: Any, feats: Any) -> Any:
+    from core.ml.loop import head_logits
 
-    return metrics_from_logits(head_logits(head, feats, "cpu"), list(y))
+    return head_logits(head, feats, "cpu")
+
+
+def score(head: Any, feats: Any, y: Sequence[int]) -> dict[str, Any]:
+    from core.ml.loop import metrics_from_logits
+
+    return metrics_from_logits(score_logits(head, feats), list(y))
 
 
 def cv(data: dict[str, Any], rate: float, weights: str, epochs: Sequence[int], folds: int, seed: int,
@@ -278,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.step_cost:
         report["step_cost"] = step_cost(data_dir)
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    # Shared machine: the encoding seconds depend on how many others ran meanwhile.
+    report["machine"]["load_average_1_5_15_at_end"] = [round(x, 1) for x in os.getloadavg()]
     report["peak_rss_mb"] = peak_rss_mb()
     text = json.dumps(report, indent=1)
     print(text)
