@@ -55,12 +55,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
-    from core.ml.base_models import default_base_model
-    from core.ml.config import TrainConfig, engine_defaults
+    from core.ml.config import ENGINE_DEFAULTS, TrainConfig
 
-    # The defaults of the base and device this run trains on (MPNet on a CPU has its own).
-    defaults = {"epochs": TrainConfig.epochs, "lr": TrainConfig.lr,
-                **engine_defaults(args.engine, args.base_model or default_base_model(), args.device or "auto")}
+    defaults = ENGINE_DEFAULTS[args.engine]
     epochs = (args.epochs if args.epochs is not None else defaults["epochs"][0],
               args.head_epochs if args.head_epochs is not None else defaults["epochs"][1])
     lr = (args.lr if args.lr is not None else defaults["lr"][0],

@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
 
         train_box = QGroupBox("Training")
         tform = QFormLayout(train_box)
-        self.epochs = _spin(0, 100, current.epochs[0])  # 0: two-phase with a frozen encoder
+        self.epochs = _spin(0, 100, current.epochs[0])  # 0: two-phase with a frozen encoder (head only)
         self.head_epochs = _spin(0, 500, current.epochs[1] if current.engine == "two-phase" else s(Key.HEAD_EPOCHS))
         self.lr = _rate_edit(current.lr[0])
         self.head_lr = _rate_edit(current.lr[1])
@@ -108,8 +108,7 @@ class SettingsDialog(QDialog):
         outer.addWidget(buttons)
 
         self.engine.currentIndexChanged.connect(self._engine_changed)
-        self.base_kind.currentIndexChanged.connect(self._engine_changed)  # MPNet on a CPU has its own defaults
-        self.device.currentIndexChanged.connect(self._engine_changed)
+        self.base_kind.currentIndexChanged.connect(self._sync)
         self.browse.clicked.connect(self._browse)
         self.defaults_button.clicked.connect(self.apply_engine_defaults)
         buttons.accepted.connect(self.accept)
@@ -137,11 +136,7 @@ class SettingsDialog(QDialog):
 
     def apply_engine_defaults(self) -> None:
         """Epochs and rates that suit the chosen engine (LoRA wants more epochs and a larger rate)."""
-        kind = self.base_kind.currentData()
-        base = (self.base_path.text().strip() or "bundled") if kind == "folder" else kind
-        # The defaults of the chosen base and device too: MPNet on a CPU trains the head alone.
-        defaults = TrainConfig.for_engine(self.engine.currentData(), base_model=base,
-                                          device=self.device.currentData())
+        defaults = TrainConfig.for_engine(self.engine.currentData())
         self.epochs.setValue(defaults.epochs[0])
         if defaults.epochs[1]:
             self.head_epochs.setValue(defaults.epochs[1])

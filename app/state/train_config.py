@@ -23,9 +23,7 @@ def config_from_settings(settings: Settings) -> TrainConfig:
 def config_from_values(get: Callable[[Key], Any], explicit: set[Key] | None = None) -> TrainConfig:
     """``explicit``: the keys to take from ``get`` (None: all); the others are the engine's defaults."""
     engine = get(Key.ENGINE)
-    # The defaults of this engine, base and device (MPNet on a CPU has its own); no torch import
-    # here unless the base has device-dependent defaults and an NVIDIA driver is present.
-    base = TrainConfig.for_engine(engine, base_model=get(Key.BASE_MODEL) or "bundled", device=get(Key.DEVICE))
+    base = TrainConfig.for_engine(engine, base_model=get(Key.BASE_MODEL) or "bundled")  # no torch import here
 
     def value(key: Key, default: Any) -> Any:
         return get(key) if explicit is None or key in explicit else default
