@@ -59,7 +59,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mp-2ep-lr5e-5": {"engine": "two-phase", "epochs": (2, 20), "lr": (5e-5, 2e-4)},
     "mp-3ep-lr2e-5-bs32": {"engine": "two-phase", "epochs": (3, 20), "lr": (2e-5, 2e-4), "batch_size": 32},
     "mp-lora-4ep-lr5e-4": {"engine": "lora", "epochs": (4, 0), "lr": (5e-4, 2e-4), "batch_size": 32},
-    "mp-frozen-40-lr3e-3": {"engine": "two-phase", "epochs": (0, 40), "lr": (1e-4, 3e-3)},
+    "mp-frozen-20-lr1e-3": {"engine": "two-phase", "epochs": (0, 20), "lr": (1e-4, 1e-3)},
 }
 
 

@@ -12,7 +12,7 @@ DATA=${DATA:-.devdata}
 nvidia-smi -L >"$OUT/env.txt" 2>&1
 timeout 300 python benchmarks/cv_sweep.py --train $DATA/semeval14/restaurants_train.tsv --folds 5 --workers 5 \
   --threads 2 --device cuda --amp --base-model "$MPNET" \
-  --presets mp-2ep-lr2e-5 mp-2ep-lr3e-5 mp-3ep-lr3e-5 mp-2ep-lr5e-5 mp-lora-4ep-lr5e-4 mp-frozen-40-lr3e-3 \
+  --presets mp-2ep-lr2e-5 mp-2ep-lr3e-5 mp-3ep-lr3e-5 mp-2ep-lr5e-5 mp-lora-4ep-lr5e-4 mp-frozen-20-lr1e-3 \
   --rows "$OUT/mpnet_restaurants_rows.jsonl" >"$OUT/mpnet_restaurants.json" 2>"$OUT/mpnet_restaurants.err"
 # centrale dev, 3 seeds, trained on centrale train only; select_best off, so the dev set picks nothing.
 timeout 240 python - "$MPNET" "$DATA" >"$OUT/mpnet_centrale_dev.json" 2>"$OUT/mpnet_centrale_dev.err" <<'PY'
