@@ -52,6 +52,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "lora-top4-3ep": {"engine": "lora", "lora_top_layers": 4, "epochs": (3, 0)},
     "lora-bs32-lr2e-3": {"engine": "lora", "batch_size": 32, "lr": (2e-3, 2e-4)},
     "lora-3ep-lr2e-3": {"engine": "lora", "epochs": (3, 0), "lr": (2e-3, 2e-4)},
+    # For MPNet (--base-model mpnet, a GPU run): a 110 M-parameter encoder wants smaller rates than MiniLM.
+    "mp-2ep-lr2e-5": {"engine": "two-phase", "epochs": (2, 20), "lr": (2e-5, 2e-4)},
+    "mp-2ep-lr3e-5": {"engine": "two-phase", "epochs": (2, 20), "lr": (3e-5, 2e-4)},
+    "mp-3ep-lr3e-5": {"engine": "two-phase", "epochs": (3, 20), "lr": (3e-5, 2e-4)},
+    "mp-2ep-lr5e-5": {"engine": "two-phase", "epochs": (2, 20), "lr": (5e-5, 2e-4)},
+    "mp-3ep-lr2e-5-bs32": {"engine": "two-phase", "epochs": (3, 20), "lr": (2e-5, 2e-4), "batch_size": 32},
+    "mp-lora-4ep-lr5e-4": {"engine": "lora", "epochs": (4, 0), "lr": (5e-4, 2e-4), "batch_size": 32},
+    "mp-frozen-20-lr1e-3": {"engine": "two-phase", "epochs": (0, 20), "lr": (1e-4, 1e-3)},
 }
 
 

@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
 
         train_box = QGroupBox("Training")
         tform = QFormLayout(train_box)
-        self.epochs = _spin(1, 100, current.epochs[0])
+        self.epochs = _spin(0, 100, current.epochs[0])  # 0: two-phase with a frozen encoder (head only)
         self.head_epochs = _spin(0, 500, current.epochs[1] if current.engine == "two-phase" else s(Key.HEAD_EPOCHS))
         self.lr = _rate_edit(current.lr[0])
         self.head_lr = _rate_edit(current.lr[1])

@@ -54,13 +54,18 @@ def mpnet_installed() -> bool:
 def default_base_model() -> str:
     """The base a training gets when none is named: MPNet where a CUDA GPU makes it affordable and
     it is installed, else the bundled MiniLM (MPNet costs ~5.7x per step, too slow on most CPUs)."""
-    if not mpnet_installed() or not _cuda_possible():
-        return BUNDLED
+    return MPNET if mpnet_installed() and cuda_available() else BUNDLED
+
+
+def cuda_available() -> bool:
+    """Whether a training on device "auto" will run on CUDA; no torch import where it surely cannot."""
+    if not _cuda_possible():
+        return False
     try:
         import torch
     except ImportError:
-        return BUNDLED
-    return MPNET if torch.cuda.is_available() else BUNDLED
+        return False
+    return bool(torch.cuda.is_available())
 
 
 def _cuda_possible() -> bool:

@@ -46,6 +46,16 @@ def train_head(ctx: Context) -> torch.Tensor | None:
         p.requires_grad_(False)
     train_feats = encoded_features(ctx, ctx.train_x, FEATURES)
     dev_feats = encoded_features(ctx, ctx.dev_x, FEATURES) if ctx.dev_x else None
+    head_phase(ctx, train_feats, dev_feats)
+    return train_feats
+
+
+def head_phase(ctx: Context, train_feats: torch.Tensor, dev_feats: torch.Tensor | None) -> None:
+    """The head's epochs on features already computed (rows in ``ctx.train_y`` / ``ctx.dev_y``
+    order); the best dev epoch is kept when ``select_best``. Benchmarks call it on features
+    cached once for all folds (benchmarks/bench_mpnet.py)."""
+    cfg, net = ctx.cfg, ctx.net
+    epochs = cfg.epochs[1]
     head = net.head
     optimizer = torch.optim.AdamW(head.parameters(), lr=cfg.lr[1], weight_decay=cfg.weight_decay)
     loss_fn = ctx.loss_fn()
@@ -65,7 +75,6 @@ def train_head(ctx: Context) -> torch.Tensor | None:
                 best = (score, copy.deepcopy(head.state_dict()))
     if best is not None:
         head.load_state_dict(best[1])
-    return train_feats
 
 
 def fit_head(ctx: Context, head: nn.Module, feats: torch.Tensor, y: torch.Tensor, epochs: int, label: str) -> None:

@@ -117,3 +117,13 @@ def test_settings_offers_mpnet_only_once_installed(qtbot, tmp_path: Path, monkey
     dialog.accept()
     assert ini(tmp_path).get(Key.BASE_MODEL) == "mpnet"
     assert SettingsDialog(ini(tmp_path)).base_kind.currentData() == "mpnet"
+
+
+
+def test_settings_accept_zero_whole_network_epochs_the_frozen_encoder_recipe(qtbot, tmp_path: Path) -> None:
+    dialog = SettingsDialog(ini(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.epochs.setValue(0)
+    dialog.head_epochs.setValue(20)
+    dialog.accept()
+    assert config_from_settings(ini(tmp_path)).epochs == (0, 20)

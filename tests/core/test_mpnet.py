@@ -157,3 +157,23 @@ def test_the_default_base_is_found_without_importing_torch_where_cuda_cannot_be(
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == ["bundled", False]
+
+
+def test_the_frozen_recipe_trains_only_the_head_and_leaves_the_encoder_as_installed(tiny_mpnet, monkeypatch,
+                                                                                    tmp_path, small_examples):
+    # benchmarks/bench_mpnet.py measures this recipe (epochs (0, N)) on features cached once.
+    import torch
+
+    from core.ml import base_models
+    from core.ml.network import load_encoder
+
+    monkeypatch.setenv("POLARITY_DATA_DIR", str(tmp_path / "data"))
+    shutil.copytree(tiny_mpnet, base_models.mpnet_model_path())
+    cfg = TrainConfig.for_engine("two-phase", base_model="mpnet", epochs=(0, 20), lr=(1e-4, 1e-3), seed=4)
+    result = train(cfg, small_examples, small_examples[:8])
+    assert [h["phase"] for h in result.history] == ["head"] * result.model.info["config"]["epochs"][1]
+    installed = load_encoder(str(base_models.mpnet_model_path())).state_dict()
+    trained = result.model.net.encoder.state_dict()
+    assert installed.keys() == trained.keys()
+    assert all(torch.equal(installed[k], trained[k].cpu()) for k in installed)
+    assert result.history[-1]["loss"] < result.history[0]["loss"]  # the head did learn
