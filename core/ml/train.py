@@ -62,8 +62,11 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     from core.ml.encoding import TermEncoder
     from core.ml.model import FORMAT_VERSION, PolarityModel
     from core.ml.network import PolarityNet, load_encoder, load_tokenizer
+    from core.ml.temperature import holdout
 
     set_seed(cfg.seed)
+    # Without a dev set big enough for T, a calibration slice is held out before anything trains.
+    train_examples, calib_examples = holdout(train_examples, dev_examples, cfg.seed)
     if on_progress:
         on_progress(TrainingProgress(LOADING, 0, 0, 0, 1))
     base_path = resolve_base_model(cfg.base_model)
@@ -79,7 +82,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     _check_stop(should_stop)
 
     ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch,
-                   dist_info)
+                   dist_info, calib_examples)
     extra: dict[str, Any] = {}
     adapter = None
     train_feats = None
@@ -105,9 +108,10 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
         "config": cfg.to_dict(),
         "metrics": metrics,
         "history": ctx.history,
-        "n_train": len(train_examples),
+        "n_train": len(train_examples),  # the rows trained on (a calibration slice excluded)
         "n_dev": len(dev_examples or []),
-        "data_fingerprint": data_fingerprint(train_examples),
+        "n_calibration": len(calib_examples),
+        "data_fingerprint": data_fingerprint(list(train_examples) + calib_examples),
         "train_seconds": round(seconds, 2),
         "device": device,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -123,13 +127,17 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
 
 def _context(cfg: TrainConfig, device: str, net: Any, encoder: Any, train_ex: Sequence[TermExample],
              dev_ex: Sequence[TermExample], on_progress: Progress | None,
-             should_stop: Callable[[], bool] | None, on_epoch: Any, dist_info: Any) -> Context:
-    train_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in train_ex])
-    dev_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in dev_ex])
-    ctx = Context(cfg, device, net, encoder, train_x, [e.polarity.index for e in train_ex],  # type: ignore[union-attr]
-                  dev_x, [e.polarity.index for e in dev_ex], on_progress, should_stop, on_epoch,  # type: ignore[union-attr]
-                  dist_info)
-    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x), dist_info.world)
+             should_stop: Callable[[], bool] | None, on_epoch: Any, dist_info: Any,
+             calib_ex: Sequence[TermExample] = ()) -> Context:
+    def encode(examples: Sequence[TermExample]) -> tuple[list[Any], list[int]]:
+        return (encoder.encode_many([(e.sentence, e.start, e.end) for e in examples]),
+                [e.polarity.index for e in examples])  # type: ignore[union-attr]
+
+    (train_x, train_y), (dev_x, dev_y), (calib_x, calib_y) = encode(train_ex), encode(dev_ex), encode(calib_ex)
+    ctx = Context(cfg, device, net, encoder, train_x, train_y, dev_x, dev_y, on_progress, should_stop, on_epoch,
+                  dist_info, calib_x, calib_y)
+    # The slice is scored once, like a dev set without a head phase.
+    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x), dist_info.world) + math.ceil(len(calib_x) / 64)
     return ctx
 
 

@@ -131,3 +131,51 @@ def test_evaluate_json_reports_ece_and_nll(calibrated, small_tsv, tmp_path, caps
     assert main(["evaluate", "--model", str(folder), "--data", str(small_tsv), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert 0.0 <= data["ece"] <= 1.0 and data["nll"] > 0.0
+
+
+# -- the calibration slice: held out of training when there is no dev set ------------------------
+def _many(small_examples, copies: int) -> list:
+    """``copies`` x the small rows, each copy a distinct sentence (so grouping has work to do)."""
+    from core.domain import TermExample
+
+    return [TermExample(f"{e.sentence} ({k})", e.start, e.end, e.polarity)
+            for k in range(copies) for e in small_examples]
+
+
+def test_holdout_slice_is_stratified_by_label_and_whole_sentences(small_examples):
+    from collections import Counter
+
+    from core.ml.temperature import MIN_DEV, holdout
+
+    examples = _many(small_examples, 10)  # 240 terms, 230 sentences
+    rest, held = holdout(examples, None, seed=3)
+    assert len(rest) + len(held) == 240 and MIN_DEV <= len(held) <= 26
+    assert not {e.sentence for e in rest} & {e.sentence for e in held}  # a sentence stays on one side
+    totals, taken = Counter(e.polarity for e in examples), Counter(e.polarity for e in held)
+    assert all(abs(taken[p] - 0.1 * n) <= 2 for p, n in totals.items())
+    assert holdout(examples, None, seed=3) == (rest, held)  # seeded: the same slice again
+    # A dev set big enough to fit T on, or too few labels for a slice of MIN_DEV terms: no slice.
+    assert holdout(examples, examples[:MIN_DEV], seed=3) == (examples, [])
+    assert holdout(examples[:150], None, seed=3) == (examples[:150], [])
+
+
+def test_training_without_dev_fits_t_on_a_slice_it_never_trained_on(tiny_base_model, small_examples):
+    from core.ml.calibration import apply_temperature, fit_temperature
+    from core.ml.config import TrainConfig
+    from core.ml.temperature import holdout
+    from core.ml.train import train
+
+    examples = _many(small_examples, 10)
+    cfg = TrainConfig.for_engine("two-phase", base_model=str(tiny_base_model), epochs=(1, 3), batch_size=16, seed=4)
+    model = train(cfg, examples, None).model
+    rec, info = model.info["calibration"], model.info
+    rest, held = holdout(examples, None, seed=4)
+    assert rec["method"].startswith("held-out slice") and rec["n"] == len(held) == info["n_calibration"]
+    assert info["n_train"] == len(rest)  # the slice was kept out of training
+    # The saved T is the NLL optimum on the slice's logits, unclamped (a slice may also sharpen).
+    logits = model.predict_logits([(e.sentence, e.start, e.end) for e in held])
+    labels = [e.polarity.index for e in held]
+    assert model.temperature == pytest.approx(fit_temperature(logits, labels), rel=1e-3)
+    assert rec["nll_after"] <= rec["nll_before"] + 1e-4
+    assert np.allclose(model.predict_proba([(held[0].sentence, held[0].start, held[0].end)]),
+                       apply_temperature(logits[:1], model.temperature), atol=1e-6)
