@@ -63,3 +63,18 @@ def test_picks_are_new_unlabeled_terms(bench, tiny_base_model, small_examples):
     probs = model(unlabeled)
     lowest = sorted(range(16), key=lambda j: max(probs[j]))[:5]
     assert set(bench.pick("least", model, small_examples, unlabeled, 5, random.Random(1))) == {8 + j for j in lowest}
+
+
+def test_stop_after_ends_a_curve_once_it_reaches_the_target(bench, tiny_base_model, small_tsv, tmp_path):
+    report = bench.main(["--data", str(small_tsv), "--base-model", str(tiny_base_model), "--seeds", "1", "2",
+                         "--folds", "3", "--start", "6", "--step", "2", "--rounds", "6", "--stop-after", "0",
+                         "--strategies", "random", "margin", "--head-epochs", "2", "--batch-size", "8",
+                         "--temperature", "none", "--features-cache", str(tmp_path / "f.pt")])
+    assert (tmp_path / "f.pt").is_file() and report["calibrated_picks"] is False
+    for s in report["strategies"].values():
+        for seed, points in s["per_seed"].items():
+            target = 0.95 * report["full_accuracy"][seed]
+            # Every round before the last is below the target; the last reached it or is round 6.
+            assert all(acc < target for _, acc in points[:-1])
+            assert points[-1][1] >= target or len(points) == 7
+            assert s["labels_to_95pct"][seed] == (points[-1][0] if points[-1][1] >= target else None)
