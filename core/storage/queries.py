@@ -15,7 +15,7 @@ from core.storage.base import TERM_COLUMNS, StoreBase, term_record
 from core.storage.search import matching_ids, text_index_kind
 from core.storage.records import ProjectStats, SentenceFilter, SentenceRecord
 from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label
-from core.storage.schema import (ACCEPTED, DISAGREES, DISPUTED, LABELED, UNCERTAIN, UNLABELED, ModelVersion, Sentence,
+from core.storage.schema import (ACCEPTED, DISAGREES, DISPUTED, LABELED, MARGIN, UNCERTAIN, UNLABELED, ModelVersion, Sentence,
                                  Setting, Term)
 
 
@@ -92,9 +92,10 @@ class QueryMixin(StoreBase):
         return query.order_by(Term.sentence_id)
 
     def _least_confident_ids(self, s: Any, f: SentenceFilter, offset: int, limit: int) -> list[int]:
-        """Sentences by their least confident unlabeled term (cached on the sentence: an index walk).
+        """Sentences by their least confident unlabeled term, the smallest margin between its two
+        likeliest labels (core.storage.schema.MARGIN; cached on the sentence: an index walk).
 
-        With a label the cache does not apply: walk those terms from the least confident up; a
+        With a label the cache does not apply: walk those terms from the smallest margin up; a
         sentence counts at its first (= least confident) term.
         """
         if f.label is None:
@@ -105,7 +106,7 @@ class QueryMixin(StoreBase):
             query = query.order_by(Sentence.min_confidence, Sentence.id).offset(offset).limit(limit)
             return list(s.scalars(query))
         query = select(Term.sentence_id).where(term_condition(f)).order_by(  # type: ignore[arg-type]
-            Term.pred_confidence, Term.sentence_id)
+            MARGIN, Term.sentence_id)
         text_ids = self._text_ids(s, f)
         if text_ids is not None:
             query = query.where(Term.sentence_id.in_(text_ids))
