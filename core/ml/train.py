@@ -46,27 +46,38 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
 
     from core.ml import distributed
 
+    from core.ml.temperature import REFIT_ON_ALL, holdout
+
     dist_info, device = distributed.setup(cfg.device)
+    # Without a dev set big enough for T, a calibration slice is held out before anything trains.
+    rest, held = holdout(train_examples, dev_examples, cfg.seed)
+    run = (dist_info, device, started, on_progress, should_stop, on_epoch)
     try:
-        return _train(cfg, train_examples, dev_examples, dist_info, device, started,
-                      on_progress, should_stop, on_epoch)
+        first = _train(cfg, rest, dev_examples, *run, calib_examples=held)
+        if not held or not REFIT_ON_ALL:
+            return first
+        # T known, the slice's rows join the others: the same recipe again on every row, with that T.
+        record = dict(first.model.info["calibration"])
+        record["method"] += "; then retrained on all training terms with that T"
+        del first
+        return _train(cfg, train_examples, dev_examples, *run, fixed=record)
     finally:
         distributed.teardown(dist_info)
 
 
 def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None,
            dist_info: Any, device: str, started: float, on_progress: Progress | None,
-           should_stop: Callable[[], bool] | None, on_epoch: Callable[[dict[str, Any]], None] | None) -> TrainResult:
+           should_stop: Callable[[], bool] | None, on_epoch: Callable[[dict[str, Any]], None] | None,
+           calib_examples: Sequence[TermExample] = (), fixed: dict[str, Any] | None = None) -> TrainResult:
+    """One training. ``calib_examples``: the slice T is fitted on; ``fixed``: a calibration record
+    already fitted (the retraining on all rows), used as it is."""
     from core.ml import lora, two_phase
     from core.ml.device import set_seed
     from core.ml.encoding import TermEncoder
     from core.ml.model import FORMAT_VERSION, PolarityModel
     from core.ml.network import PolarityNet, load_encoder, load_tokenizer
-    from core.ml.temperature import holdout
 
     set_seed(cfg.seed)
-    # Without a dev set big enough for T, a calibration slice is held out before anything trains.
-    train_examples, calib_examples = holdout(train_examples, dev_examples, cfg.seed)
     if on_progress:
         on_progress(TrainingProgress(LOADING, 0, 0, 0, 1))
     base_path = resolve_base_model(cfg.base_model)
@@ -82,7 +93,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     _check_stop(should_stop)
 
     ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch,
-                   dist_info, calib_examples)
+                   dist_info, list(calib_examples))
     extra: dict[str, Any] = {}
     adapter = None
     train_feats = None
@@ -93,7 +104,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     _check_stop(should_stop)
     metrics: dict[str, Any] = {}
     if dist_info.is_main:
-        metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats)
+        metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats, fixed)
         extra["temperature"] = extra["calibration"]["temperature"]
     _check_stop(should_stop)  # before the model's description, whose version list imports peft (~1 s)
     seconds = time.perf_counter() - started
@@ -108,10 +119,10 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
         "config": cfg.to_dict(),
         "metrics": metrics,
         "history": ctx.history,
-        "n_train": len(train_examples),  # the rows trained on (a calibration slice excluded)
+        "n_train": len(train_examples),  # the rows this model trained on
         "n_dev": len(dev_examples or []),
-        "n_calibration": len(calib_examples),
-        "data_fingerprint": data_fingerprint(list(train_examples) + calib_examples),
+        "n_calibration": fixed["n"] if fixed else len(calib_examples),  # the slice T was fitted on
+        "data_fingerprint": data_fingerprint(list(train_examples) + list(calib_examples)),
         "train_seconds": round(seconds, 2),
         "device": device,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -157,7 +168,8 @@ def _check_stop(should_stop: Callable[[], bool] | None) -> None:
         raise TrainingCancelled("training was cancelled")
 
 
-def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _finish(ctx: Context, groups: list[str], train_feats: Any,
+            fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Dev metrics of the finished model (empty without a dev set) and its fitted temperature.
 
     One pass over the dev set gives both; the metrics' ECE and NLL are those of the calibrated
@@ -166,7 +178,7 @@ def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str
     from core.ml.temperature import calibrate, dev_logits
 
     logits = dev_logits(ctx) if ctx.dev_x else None
-    record = calibrate(ctx, groups, train_feats, logits)
+    record = fixed if fixed is not None else calibrate(ctx, groups, train_feats, logits)
     if logits is None:
         return {}, record
     metrics = metrics_from_logits(logits, ctx.dev_y)  # numpy argmax, like torch's

@@ -159,23 +159,33 @@ def test_holdout_slice_is_stratified_by_label_and_whole_sentences(small_examples
     assert holdout(examples[:150], None, seed=3) == (examples[:150], [])
 
 
-def test_training_without_dev_fits_t_on_a_slice_it_never_trained_on(tiny_base_model, small_examples):
+def test_training_without_dev_fits_t_on_a_slice_it_never_trained_on(tiny_base_model, small_examples,
+                                                                     monkeypatch):
     from core.ml.calibration import apply_temperature, fit_temperature
     from core.ml.config import TrainConfig
     from core.ml.temperature import holdout
     from core.ml.train import train
 
+    from core.ml import temperature
+
     examples = _many(small_examples, 10)
     cfg = TrainConfig.for_engine("two-phase", base_model=str(tiny_base_model), epochs=(1, 3), batch_size=16, seed=4)
-    model = train(cfg, examples, None).model
-    rec, info = model.info["calibration"], model.info
     rest, held = holdout(examples, None, seed=4)
-    assert rec["method"].startswith("held-out slice") and rec["n"] == len(held) == info["n_calibration"]
-    assert info["n_train"] == len(rest)  # the slice was kept out of training
+    items, labels = [(e.sentence, e.start, e.end) for e in held], [e.polarity.index for e in held]
+    monkeypatch.setattr(temperature, "REFIT_ON_ALL", False)  # the slice model itself, to check its T
+    sliced = train(cfg, examples, None).model
+    rec = sliced.info["calibration"]
+    assert rec["method"].startswith("held-out slice") and rec["n"] == len(held) == sliced.info["n_calibration"]
+    assert sliced.info["n_train"] == len(rest)  # the slice was kept out of training
     # The saved T is the NLL optimum on the slice's logits, unclamped (a slice may also sharpen).
-    logits = model.predict_logits([(e.sentence, e.start, e.end) for e in held])
-    labels = [e.polarity.index for e in held]
-    assert model.temperature == pytest.approx(fit_temperature(logits, labels), rel=1e-3)
+    logits = sliced.predict_logits(items)
+    assert sliced.temperature == pytest.approx(fit_temperature(logits, labels), rel=1e-3)
     assert rec["nll_after"] <= rec["nll_before"] + 1e-4
-    assert np.allclose(model.predict_proba([(held[0].sentence, held[0].start, held[0].end)]),
-                       apply_temperature(logits[:1], model.temperature), atol=1e-6)
+    # The default: the same recipe again on every row, keeping the slice's T.
+    monkeypatch.setattr(temperature, "REFIT_ON_ALL", True)
+    final = train(cfg, examples, None).model
+    assert final.info["n_train"] == len(examples) and final.info["n_calibration"] == len(held)
+    assert final.temperature == sliced.temperature and "retrained on all" in final.info["calibration"]["method"]
+    assert not np.allclose(final.predict_logits(items), logits)  # a different model (it saw the slice)
+    assert np.allclose(final.predict_proba(items[:1]), apply_temperature(final.predict_logits(items[:1]),
+                                                                          final.temperature), atol=1e-6)
