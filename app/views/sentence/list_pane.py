@@ -44,10 +44,10 @@ class SentenceListPane(QWidget):
         self.label_combo.addItem("Any label", None)
         for p in LABELS:
             self.label_combo.addItem(p.value.capitalize(), p)
-        # The order of "Least confident first" (core.storage.schema.MARGIN) measured best of four in
-        # benchmarks/bench_active.py: the smallest gap between the two likeliest labels first.
+        # "Least confident first" is the smallest gap between the two likeliest labels first
+        # (core.storage.schema.MARGIN): the best of three uncertainty orders in bench_active.py.
         self.kind_combo.setToolTip("Which sentences to show; 'Least confident first' puts first the terms whose two "
-                                   "likeliest labels are closest (measured the best labeling order)")
+                                   "likeliest labels are closest")
         self.label_combo.setToolTip("Only sentences with a term of this label (predicted, for unlabeled terms)")
         row.addWidget(self.kind_combo, 3)
         row.addWidget(self.label_combo, 2)
