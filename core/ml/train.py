@@ -11,7 +11,7 @@ import hashlib
 import math
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
@@ -51,18 +51,40 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
     dist_info, device = distributed.setup(cfg.device)
     # Without a dev set big enough for T, a calibration slice is held out before anything trains.
     rest, held = holdout(train_examples, dev_examples, cfg.seed)
-    run = (dist_info, device, started, on_progress, should_stop, on_epoch)
+    refit = bool(held) and REFIT_ON_ALL
+    passes = _Passes(on_progress, refit)
+    run = (dist_info, device, started, passes.report if on_progress else None, should_stop, on_epoch)
     try:
         first = _train(cfg, rest, dev_examples, *run, calib_examples=held)
-        if not held or not REFIT_ON_ALL:
+        if not refit:
             return first
         # T known, the slice's rows join the others: the same recipe again on every row, with that T.
         record = dict(first.model.info["calibration"])
         record["method"] += "; then retrained on all training terms with that T"
         del first
+        passes.next()
         return _train(cfg, train_examples, dev_examples, *run, fixed=record)
     finally:
         distributed.teardown(dist_info)
+
+
+class _Passes:
+    """Progress of one or two trainings as one bar: the second pass counts on from where the
+    first ended, and the first pass's "done" is not passed on (the job is not finished)."""
+
+    def __init__(self, on_progress: Progress | None, two: bool):
+        self.on_progress, self.two, self.offset, self.last = on_progress, two, 0, 0
+        self.first = True
+
+    def next(self) -> None:
+        self.first, self.offset = False, self.last
+
+    def report(self, event: TrainingProgress) -> None:
+        if self.on_progress is None or (self.two and self.first and event.phase == DONE):
+            return
+        shifted = replace(event, step=event.step + self.offset, total=event.total + self.offset)
+        self.last = shifted.total
+        self.on_progress(shifted)
 
 
 def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None,

@@ -183,7 +183,12 @@ def test_training_without_dev_fits_t_on_a_slice_it_never_trained_on(tiny_base_mo
     assert rec["nll_after"] <= rec["nll_before"] + 1e-4
     # The default: the same recipe again on every row, keeping the slice's T.
     monkeypatch.setattr(temperature, "REFIT_ON_ALL", True)
-    final = train(cfg, examples, None).model
+    steps: list = []
+    final = train(cfg, examples, None, on_progress=steps.append).model
+    # Two trainings, one progress bar: steps only go up, and "done" comes once, at the end.
+    assert [e.step for e in steps] == sorted(e.step for e in steps)
+    assert [e.phase for e in steps].count("done") == 1 and steps[-1].phase == "done"
+    assert steps[-1].step == steps[-1].total
     assert final.info["n_train"] == len(examples) and final.info["n_calibration"] == len(held)
     assert final.temperature == sliced.temperature and "retrained on all" in final.info["calibration"]["method"]
     assert not np.allclose(final.predict_logits(items), logits)  # a different model (it saw the slice)
