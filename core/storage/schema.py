@@ -186,7 +186,7 @@ _partial("ix_terms_disagree", DISAGREES, Term.sentence_id, Term.current_label, T
 # "annotators_disagree" in sentence order (team review).
 _partial("ix_terms_disputed", DISPUTED, Term.sentence_id, Term.current_label)
 # "least_confident": sentences by their cached smallest margin; with a label, terms are walked
-# in margin order (and counted in sentence order).
+# in confidence order (and counted in sentence order).
 Index("ix_sentences_uncertain", Sentence.min_confidence, Sentence.id,
       sqlite_where=Sentence.min_confidence.is_not(None), postgresql_where=Sentence.min_confidence.is_not(None))
 _partial("ix_terms_uncertain", UNCERTAIN, Term.sentence_id, Term.current_label, Term.pred_confidence,

@@ -193,7 +193,7 @@ def test_least_confident_first_is_the_smallest_margin_between_the_two_likeliest(
         return [s.text.split()[1] for s in project.page(f, 0, 10)]
 
     assert texts(SentenceFilter("least_confident")) == ["battery", "terrace"]  # by top probability: the reverse
-    assert texts(SentenceFilter("least_confident", label=NEG)) == ["battery"]  # the term walk agrees
+    assert texts(SentenceFilter("least_confident", label=NEG)) == ["battery"]
     assert_caches_consistent(project)
 
 
