@@ -4,11 +4,12 @@ SemEval-14 restaurants TRAIN (the train file only), grouped by sentence into fol
 test set, the rest the pool. Each seed starts from the same random ``--start`` labels for every
 strategy, then adds ``--step`` a round, chosen
   random      uniformly among unlabeled terms,
-  least       least confidence first (lowest top probability: the app's "least confident" order),
-  margin      smallest gap between the top two probabilities,
+  least       least confidence first (lowest top probability: the app's order until measured here),
+  margin      smallest gap between the top two probabilities (now the app's "least confident first"),
   entropy     highest entropy of the probabilities,
 all from calibrated probabilities (T fitted each round on out-of-fold head logits of the labels
-so far, as a training without a dev set does; ``--temperature none``: T = 1, cheaper). Every round retrains from the base:
+so far, as a training without a dev set does; ``--temperature none``: T = 1, cheaper). Every
+round retrains from the base:
 - ``--body-epochs 0`` (the default, the quick retrain): the base encoder's features of every pool
   and test term are computed once (it is frozen) and each round trains only the product's head
   (core.ml.network.TermHead, its loss, class weights and learning rate) on the cached features:
