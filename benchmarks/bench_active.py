@@ -4,18 +4,23 @@ SemEval-14 restaurants TRAIN (the train file only), grouped by sentence into fol
 test set, the rest the pool. Each seed starts from the same random ``--start`` labels for every
 strategy, then adds ``--step`` a round, chosen
   random      uniformly among unlabeled terms,
-  least       least confidence first (lowest top probability: the app's "least confident" order),
-  margin      smallest gap between the top two probabilities,
+  least       least confidence first (lowest top probability: the app's order until measured here),
+  margin      smallest gap between the top two probabilities (now the app's "least confident first"),
   entropy     highest entropy of the probabilities,
-all from the calibrated probabilities the product shows. Every round retrains from the base with
-quick two-phase settings (``--body-epochs`` of fine-tuning, then the head on cached features).
-Reported: test accuracy against labels per strategy (mean of seeds), the accuracy with every pool
-label, and the labels each strategy needs to reach 95 % of it (and how that compares with random).
+all from calibrated probabilities (T fitted each round on out-of-fold head logits of the labels
+so far, as a training without a dev set does; ``--temperature none``: T = 1, cheaper). Every
+round retrains from the base:
+- ``--body-epochs 0`` (the default, the quick retrain): the base encoder's features of every pool
+  and test term are computed once (it is frozen) and each round trains only the product's head
+  (core.ml.network.TermHead, its loss, class weights and learning rate) on the cached features:
+  seconds a round, so the full setting runs on a CPU;
+- ``--body-epochs N``: a whole two-phase ``train()`` each round (N fine-tuning epochs, then the
+  head), hours of CPU for the full setting; bound it with ``--rounds`` / ``--max-labels``.
+Reported: test accuracy against labels per strategy (mean of seeds, and each seed's curve), the
+accuracy with every pool label, and the labels each strategy needs to reach 95 % of it (and how
+that compares with random). ``--stop-after N`` ends a curve N rounds after it reaches that point.
 
-    nice -n 10 python benchmarks/bench_active.py --out benchmarks/results/active-cpu.json
-
-The full setting (3 seeds x 4 strategies x rounds up to the pool size) is hours of CPU; use
-``--rounds`` / ``--max-labels`` to bound it.
+    nice -n 15 python benchmarks/bench_active.py --out benchmarks/results/active-cpu.json
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import math
 import random
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -53,39 +59,50 @@ def scores(strategy: str, probs: Sequence[Sequence[float]], rng: random.Random) 
 
 def pick(strategy: str, model: Any, pool: Sequence[Any], unlabeled: list[int], n: int,
          rng: random.Random) -> list[int]:
-    """The ``n`` unlabeled pool indices the strategy asks for next."""
-    probs = [] if strategy == "random" else model.predict_proba([(pool[i].sentence, pool[i].start, pool[i].end)
-                                                                  for i in unlabeled])
-    s = scores(strategy, probs if probs else [[0.0]] * len(unlabeled), rng)
+    """The ``n`` unlabeled pool indices the strategy asks for next (``model`` maps pool indices
+    to calibrated probabilities)."""
+    probs = [] if strategy == "random" else model(unlabeled)
+    s = scores(strategy, probs if len(probs) else [[0.0]] * len(unlabeled), rng)
     ranked = sorted(range(len(unlabeled)), key=lambda j: -s[j])
     return [unlabeled[j] for j in ranked[:n]]
 
 
-def train_and_score(train_set: Sequence[Any], test: Sequence[Any], args: argparse.Namespace,
+def train_and_score(labeled: Sequence[int], pool: Sequence[Any], test: Sequence[Any], args: argparse.Namespace,
                     seed: int) -> tuple[Any, float]:
+    """Train on the labeled pool indices; (pool indices -> calibrated probabilities, test accuracy)."""
+    if args.body_epochs == 0:
+        return args.cache.train_and_score(labeled, seed)
     from core.ml.config import TrainConfig
     from core.ml.metrics import evaluate
     from core.ml.train import train
 
     cfg = TrainConfig.for_engine("two-phase", base_model=args.base_model, epochs=(args.body_epochs, args.head_epochs),
                                  select_best=False, seed=seed, batch_size=args.batch_size)
-    model = train(cfg, train_set, None).model
+    model = train(cfg, [pool[i] for i in labeled], None).model
     preds = model.predict(test)
-    return model, evaluate([e.polarity for e in test], [p.label for p in preds])["accuracy"]
+
+    def proba(idx: Sequence[int]) -> Any:
+        return model.predict_proba([(pool[i].sentence, pool[i].start, pool[i].end) for i in idx])
+
+    return proba, evaluate([e.polarity for e in test], [p.label for p in preds])["accuracy"]
 
 
 def curve(strategy: str, pool: Sequence[Any], test: Sequence[Any], args: argparse.Namespace,
-          seed: int) -> list[dict[str, Any]]:
-    """Accuracy after each round for one strategy and seed."""
+          seed: int, target: float = 2.0) -> list[dict[str, Any]]:
+    """Accuracy after each round for one strategy and seed; with ``--stop-after N``, it stops N
+    rounds after the accuracy first reaches ``target`` (what the labels-to-95 % figure needs)."""
     rng = random.Random(seed)
     labeled = rng.sample(range(len(pool)), min(args.start, len(pool)))  # same start for every strategy
     points = []
     for round_no in range(args.rounds + 1):
-        model, accuracy = train_and_score([pool[i] for i in labeled], test, args, seed)
+        model, accuracy = train_and_score(labeled, pool, test, args, seed)
         points.append({"labels": len(labeled), "accuracy": accuracy})
         print(json.dumps({"strategy": strategy, "seed": seed, **points[-1]}), file=sys.stderr, flush=True)
         unlabeled = sorted(set(range(len(pool))) - set(labeled))
+        reached = [p for p in points if p["accuracy"] >= target]
         if round_no == args.rounds or not unlabeled or len(labeled) >= args.max_labels:
+            break
+        if args.stop_after is not None and reached and len(points) - points.index(reached[0]) > args.stop_after:
             break
         labeled += pick(strategy, model, pool, unlabeled, args.step, rng)
     return points
@@ -95,14 +112,34 @@ def labels_to_reach(points: Sequence[dict[str, Any]], target: float) -> int | No
     return next((p["labels"] for p in points if p["accuracy"] >= target), None)
 
 
-def simulate(pool: Sequence[Any], test: Sequence[Any], args: argparse.Namespace) -> dict[str, Any]:
-    full = {seed: train_and_score(pool, test, args, seed)[1] for seed in args.seeds}
-    report: dict[str, Any] = {"n_pool": len(pool), "n_test": len(test), "full_accuracy": full, "strategies": {}}
-    for strategy in args.strategies:
-        runs = {seed: curve(strategy, pool, test, args, seed) for seed in args.seeds}
-        reach = {seed: labels_to_reach(runs[seed], 0.95 * full[seed]) for seed in args.seeds}
-        report["strategies"][strategy] = {"curve": _mean_curve(runs), "labels_to_95pct": reach,
-                                          "labels_to_95pct_mean": _mean_or_none(list(reach.values()))}
+def simulate(pool: Sequence[Any], test: Sequence[Any], args: argparse.Namespace,
+             on_seed: Any = None) -> dict[str, Any]:
+    """Seed by seed (every strategy for one seed, then the next), so a stopped run still compares
+    all strategies on the seeds it finished; ``on_seed(report)`` gets the report so far."""
+    full: dict[int, float] = {}
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {s: {} for s in args.strategies}
+    report: dict[str, Any] = {}
+    for seed in args.seeds:
+        full[seed] = train_and_score(range(len(pool)), pool, test, args, seed)[1]
+        print(json.dumps({"seed": seed, "full_accuracy": full[seed]}), file=sys.stderr, flush=True)
+        for strategy in args.strategies:
+            runs[strategy][seed] = curve(strategy, pool, test, args, seed, 0.95 * full[seed])
+        report = _report(pool, test, full, runs)
+        if on_seed:
+            on_seed(report)
+    return report
+
+
+def _report(pool: Sequence[Any], test: Sequence[Any], full: dict[int, float],
+            runs: dict[str, dict[int, list[dict[str, Any]]]]) -> dict[str, Any]:
+    report: dict[str, Any] = {"n_pool": len(pool), "n_test": len(test), "seeds_done": list(full),
+                              "full_accuracy": full, "strategies": {}}
+    for strategy, by_seed in runs.items():
+        reach = {seed: labels_to_reach(points, 0.95 * full[seed]) for seed, points in by_seed.items()}
+        report["strategies"][strategy] = {"curve": _mean_curve(by_seed), "labels_to_95pct": reach,
+                                          "labels_to_95pct_mean": _mean_or_none(list(reach.values())),
+                                          "per_seed": {seed: [[p["labels"], round(p["accuracy"], 4)] for p in points]
+                                                       for seed, points in by_seed.items()}}
     report["fewer_labels_than_random"] = _against_random(report["strategies"])
     return report
 
@@ -140,9 +177,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--step", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=29)
     ap.add_argument("--max-labels", type=int, default=10**9)
-    ap.add_argument("--body-epochs", type=int, default=1)
+    ap.add_argument("--body-epochs", type=int, default=0, help="0: head only, on cached base features")
     ap.add_argument("--head-epochs", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--stop-after", type=int, help="end a curve this many rounds after it reaches 95 %% of full")
+    ap.add_argument("--features-cache", help="quick retrain: keep the base features in this file for reruns")
+    ap.add_argument("--temperature", choices=("oof", "none"), default="oof",
+                    help="quick retrain: T each round from out-of-fold heads (3 more head trainings), or T = 1")
     ap.add_argument("--out")
     return ap.parse_args(argv)
 
@@ -154,14 +195,29 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     test_idx = set(grouped_folds(examples, args.folds, seed=0)[0])
     pool = [e for i, e in enumerate(examples) if i not in test_idx]
     test = [examples[i] for i in sorted(test_idx)]
-    report = {"data": path.name, "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data")},
-              **simulate(pool, test, args)}
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    started = time.perf_counter()
+    if args.body_epochs == 0:
+        from active_heads import FeatureCache
+
+        args.cache = FeatureCache(pool, test, args.base_model, args.seeds[0], args.head_epochs, args.batch_size,
+                                  args.temperature == "oof", args.features_cache)
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "data", "cache")}
+
+    def whole(part: dict[str, Any]) -> dict[str, Any]:
+        extra = args.cache.describe() if args.body_epochs == 0 else {}
+        return {"data": path.name, "settings": settings, **extra, **part,
+                "seconds": round(time.perf_counter() - started, 1)}
+
+    report = whole(simulate(pool, test, args, lambda part: _write(args.out, whole(part))))
+    print(json.dumps(report, indent=1))
+    _write(args.out, report)
     return report
+
+
+def _write(out: str | None, report: dict[str, Any]) -> None:
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ class Context:
     should_stop: Callable[[], bool] | None
     on_epoch: Callable[[dict[str, Any]], None] | None
     dist: Dist = field(default_factory=Dist)
+    # The calibration slice (core.ml.temperature.holdout): never trained on, scored once for T.
+    calib_x: list[Encoded] = field(default_factory=list)
+    calib_y: list[int] = field(default_factory=list)
     total_steps: int = 0
     step: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)

@@ -11,7 +11,7 @@ import hashlib
 import math
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
@@ -46,17 +46,53 @@ def train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples:
 
     from core.ml import distributed
 
+    from core.ml.temperature import REFIT_ON_ALL, holdout
+
     dist_info, device = distributed.setup(cfg.device)
+    # Without a dev set big enough for T, a calibration slice is held out before anything trains.
+    rest, held = holdout(train_examples, dev_examples, cfg.seed)
+    refit = bool(held) and REFIT_ON_ALL
+    passes = _Passes(on_progress, refit)
+    run = (dist_info, device, started, passes.report if on_progress else None, should_stop, on_epoch)
     try:
-        return _train(cfg, train_examples, dev_examples, dist_info, device, started,
-                      on_progress, should_stop, on_epoch)
+        first = _train(cfg, rest, dev_examples, *run, calib_examples=held)
+        if not refit:
+            return first
+        # T known, the slice's rows join the others: the same recipe again on every row, with that T.
+        record = dict(first.model.info["calibration"])
+        record["method"] += "; then retrained on all training terms with that T"
+        del first
+        passes.next()
+        return _train(cfg, train_examples, dev_examples, *run, fixed=record)
     finally:
         distributed.teardown(dist_info)
 
 
+class _Passes:
+    """Progress of one or two trainings as one bar: the second pass counts on from where the
+    first ended, and the first pass's "done" is not passed on (the job is not finished)."""
+
+    def __init__(self, on_progress: Progress | None, two: bool):
+        self.on_progress, self.two, self.offset, self.last = on_progress, two, 0, 0
+        self.first = True
+
+    def next(self) -> None:
+        self.first, self.offset = False, self.last
+
+    def report(self, event: TrainingProgress) -> None:
+        if self.on_progress is None or (self.two and self.first and event.phase == DONE):
+            return
+        shifted = replace(event, step=event.step + self.offset, total=event.total + self.offset)
+        self.last = shifted.total
+        self.on_progress(shifted)
+
+
 def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples: Sequence[TermExample] | None,
            dist_info: Any, device: str, started: float, on_progress: Progress | None,
-           should_stop: Callable[[], bool] | None, on_epoch: Callable[[dict[str, Any]], None] | None) -> TrainResult:
+           should_stop: Callable[[], bool] | None, on_epoch: Callable[[dict[str, Any]], None] | None,
+           calib_examples: Sequence[TermExample] = (), fixed: dict[str, Any] | None = None) -> TrainResult:
+    """One training. ``calib_examples``: the slice T is fitted on; ``fixed``: a calibration record
+    already fitted (the retraining on all rows), used as it is."""
     from core.ml import lora, two_phase
     from core.ml.device import set_seed
     from core.ml.encoding import TermEncoder
@@ -79,7 +115,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     _check_stop(should_stop)
 
     ctx = _context(cfg, device, net, encoder, train_examples, dev_examples or [], on_progress, should_stop, on_epoch,
-                   dist_info)
+                   dist_info, list(calib_examples))
     extra: dict[str, Any] = {}
     adapter = None
     train_feats = None
@@ -90,7 +126,7 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
     _check_stop(should_stop)
     metrics: dict[str, Any] = {}
     if dist_info.is_main:
-        metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats)
+        metrics, extra["calibration"] = _finish(ctx, [e.sentence for e in train_examples], train_feats, fixed)
         extra["temperature"] = extra["calibration"]["temperature"]
     _check_stop(should_stop)  # before the model's description, whose version list imports peft (~1 s)
     seconds = time.perf_counter() - started
@@ -105,9 +141,10 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
         "config": cfg.to_dict(),
         "metrics": metrics,
         "history": ctx.history,
-        "n_train": len(train_examples),
+        "n_train": len(train_examples),  # the rows this model trained on
         "n_dev": len(dev_examples or []),
-        "data_fingerprint": data_fingerprint(train_examples),
+        "n_calibration": fixed["n"] if fixed else len(calib_examples),  # the slice T was fitted on
+        "data_fingerprint": data_fingerprint(list(train_examples) + list(calib_examples)),
         "train_seconds": round(seconds, 2),
         "device": device,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -123,13 +160,17 @@ def _train(cfg: TrainConfig, train_examples: Sequence[TermExample], dev_examples
 
 def _context(cfg: TrainConfig, device: str, net: Any, encoder: Any, train_ex: Sequence[TermExample],
              dev_ex: Sequence[TermExample], on_progress: Progress | None,
-             should_stop: Callable[[], bool] | None, on_epoch: Any, dist_info: Any) -> Context:
-    train_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in train_ex])
-    dev_x = encoder.encode_many([(e.sentence, e.start, e.end) for e in dev_ex])
-    ctx = Context(cfg, device, net, encoder, train_x, [e.polarity.index for e in train_ex],  # type: ignore[union-attr]
-                  dev_x, [e.polarity.index for e in dev_ex], on_progress, should_stop, on_epoch,  # type: ignore[union-attr]
-                  dist_info)
-    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x), dist_info.world)
+             should_stop: Callable[[], bool] | None, on_epoch: Any, dist_info: Any,
+             calib_ex: Sequence[TermExample] = ()) -> Context:
+    def encode(examples: Sequence[TermExample]) -> tuple[list[Any], list[int]]:
+        return (encoder.encode_many([(e.sentence, e.start, e.end) for e in examples]),
+                [e.polarity.index for e in examples])  # type: ignore[union-attr]
+
+    (train_x, train_y), (dev_x, dev_y), (calib_x, calib_y) = encode(train_ex), encode(dev_ex), encode(calib_ex)
+    ctx = Context(cfg, device, net, encoder, train_x, train_y, dev_x, dev_y, on_progress, should_stop, on_epoch,
+                  dist_info, calib_x, calib_y)
+    # The slice is scored once, like a dev set without a head phase.
+    ctx.total_steps = _total_steps(cfg, len(train_x), len(dev_x), dist_info.world) + math.ceil(len(calib_x) / 64)
     return ctx
 
 
@@ -149,7 +190,8 @@ def _check_stop(should_stop: Callable[[], bool] | None) -> None:
         raise TrainingCancelled("training was cancelled")
 
 
-def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _finish(ctx: Context, groups: list[str], train_feats: Any,
+            fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Dev metrics of the finished model (empty without a dev set) and its fitted temperature.
 
     One pass over the dev set gives both; the metrics' ECE and NLL are those of the calibrated
@@ -158,7 +200,7 @@ def _finish(ctx: Context, groups: list[str], train_feats: Any) -> tuple[dict[str
     from core.ml.temperature import calibrate, dev_logits
 
     logits = dev_logits(ctx) if ctx.dev_x else None
-    record = calibrate(ctx, groups, train_feats, logits)
+    record = fixed if fixed is not None else calibrate(ctx, groups, train_feats, logits)
     if logits is None:
         return {}, record
     metrics = metrics_from_logits(logits, ctx.dev_y)  # numpy argmax, like torch's

@@ -131,3 +131,66 @@ def test_evaluate_json_reports_ece_and_nll(calibrated, small_tsv, tmp_path, caps
     assert main(["evaluate", "--model", str(folder), "--data", str(small_tsv), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert 0.0 <= data["ece"] <= 1.0 and data["nll"] > 0.0
+
+
+# -- the calibration slice: held out of training when there is no dev set ------------------------
+def _many(small_examples, copies: int) -> list:
+    """``copies`` x the small rows, each copy a distinct sentence (so grouping has work to do)."""
+    from core.domain import TermExample
+
+    return [TermExample(f"{e.sentence} ({k})", e.start, e.end, e.polarity)
+            for k in range(copies) for e in small_examples]
+
+
+def test_holdout_slice_is_stratified_by_label_and_whole_sentences(small_examples):
+    from collections import Counter
+
+    from core.ml.temperature import MIN_DEV, holdout
+
+    examples = _many(small_examples, 10)  # 240 terms, 230 sentences
+    rest, held = holdout(examples, None, seed=3)
+    assert len(rest) + len(held) == 240 and MIN_DEV <= len(held) <= 26
+    assert not {e.sentence for e in rest} & {e.sentence for e in held}  # a sentence stays on one side
+    totals, taken = Counter(e.polarity for e in examples), Counter(e.polarity for e in held)
+    assert all(abs(taken[p] - 0.1 * n) <= 2 for p, n in totals.items())
+    assert holdout(examples, None, seed=3) == (rest, held)  # seeded: the same slice again
+    # A dev set big enough to fit T on, or too few labels for a slice of MIN_DEV terms: no slice.
+    assert holdout(examples, examples[:MIN_DEV], seed=3) == (examples, [])
+    assert holdout(examples[:150], None, seed=3) == (examples[:150], [])
+
+
+def test_training_without_dev_fits_t_on_a_slice_it_never_trained_on(tiny_base_model, small_examples,
+                                                                     monkeypatch):
+    from core.ml.calibration import apply_temperature, fit_temperature
+    from core.ml.config import TrainConfig
+    from core.ml.temperature import holdout
+    from core.ml.train import train
+
+    from core.ml import temperature
+
+    examples = _many(small_examples, 10)
+    cfg = TrainConfig.for_engine("two-phase", base_model=str(tiny_base_model), epochs=(1, 3), batch_size=16, seed=4)
+    rest, held = holdout(examples, None, seed=4)
+    items, labels = [(e.sentence, e.start, e.end) for e in held], [e.polarity.index for e in held]
+    monkeypatch.setattr(temperature, "REFIT_ON_ALL", False)  # the slice model itself, to check its T
+    sliced = train(cfg, examples, None).model
+    rec = sliced.info["calibration"]
+    assert rec["method"].startswith("held-out slice") and rec["n"] == len(held) == sliced.info["n_calibration"]
+    assert sliced.info["n_train"] == len(rest)  # the slice was kept out of training
+    # The saved T is the NLL optimum on the slice's logits, unclamped (a slice may also sharpen).
+    logits = sliced.predict_logits(items)
+    assert sliced.temperature == pytest.approx(fit_temperature(logits, labels), rel=1e-3)
+    assert rec["nll_after"] <= rec["nll_before"] + 1e-4
+    # The default: the same recipe again on every row, keeping the slice's T.
+    monkeypatch.setattr(temperature, "REFIT_ON_ALL", True)
+    steps: list = []
+    final = train(cfg, examples, None, on_progress=steps.append).model
+    # Two trainings, one progress bar: steps only go up, and "done" comes once, at the end.
+    assert [e.step for e in steps] == sorted(e.step for e in steps)
+    assert [e.phase for e in steps].count("done") == 1 and steps[-1].phase == "done"
+    assert steps[-1].step == steps[-1].total
+    assert final.info["n_train"] == len(examples) and final.info["n_calibration"] == len(held)
+    assert final.temperature == sliced.temperature and "retrained on all" in final.info["calibration"]["method"]
+    assert not np.allclose(final.predict_logits(items), logits)  # a different model (it saw the slice)
+    assert np.allclose(final.predict_proba(items[:1]), apply_temperature(final.predict_logits(items[:1]),
+                                                                          final.temperature), atol=1e-6)

@@ -146,13 +146,18 @@ def test_undo_of_a_clear_restores_the_label(project):
 
 
 def assert_caches_consistent(project: Project) -> None:
-    """The cached columns equal what the history says (labels, predictions, lowest confidence)."""
+    """The cached columns equal what the history says (labels, predictions, smallest margin)."""
     with project.engine.connect() as conn:
+        margins: dict[int, list[float]] = {}
+        for sid, *probs in conn.exec_driver_sql(
+                "SELECT sentence_id, pred_p_negative, pred_p_neutral, pred_p_positive FROM terms "
+                "WHERE current_label IS NULL AND pred_confidence IS NOT NULL"):
+            top, second = sorted(probs, reverse=True)[:2]
+            margins.setdefault(sid, []).append(top - second)  # between the two likeliest labels
+        cached = dict(conn.exec_driver_sql("SELECT id, min_confidence FROM sentences").all())
+        assert all((cached[sid] is None) == (sid not in margins) for sid in cached)
+        assert all(cached[sid] == pytest.approx(min(m)) for sid, m in margins.items())
         bad = conn.exec_driver_sql("""
-            SELECT s.id FROM sentences s WHERE s.min_confidence IS DISTINCT FROM
-                (SELECT min(t.pred_confidence) FROM terms t
-                 WHERE t.sentence_id = s.id AND t.current_label IS NULL AND t.pred_confidence IS NOT NULL)
-            UNION ALL
             SELECT t.id FROM terms t WHERE t.current_label IS DISTINCT FROM
                 (SELECT polarity FROM labels l WHERE l.term_id = t.id AND l.source != 'model' ORDER BY l.id DESC LIMIT 1)
             UNION ALL
@@ -174,6 +179,22 @@ def _predict(project: Project, labels: dict[str, tuple[Polarity, float]], tmp_pa
         preds.append((term_id(project, text), Prediction(label, probs)))
     assert project.store_predictions(version.id, preds) == len(preds)
     return version
+
+
+def test_least_confident_first_is_the_smallest_margin_between_the_two_likeliest(project, tmp_path):
+    folder = tmp_path / "models" / "m"
+    folder.mkdir(parents=True)
+    version = project.register_model(folder, "two-phase", "bundled", {}, {"accuracy": 0.5}, 3, activate=True)
+    # battery: top 0.50 but a near tie (margin 0.05); terrace: lower top (0.40), clearer (margin 0.10).
+    project.store_predictions(version.id, [(term_id(project, "battery"), Prediction(NEG, (0.5, 0.45, 0.05))),
+                                           (term_id(project, "terrace"), Prediction(POS, (0.3, 0.3, 0.4)))])
+
+    def texts(f):
+        return [s.text.split()[1] for s in project.page(f, 0, 10)]
+
+    assert texts(SentenceFilter("least_confident")) == ["battery", "terrace"]  # by top probability: the reverse
+    assert texts(SentenceFilter("least_confident", label=NEG)) == ["battery"]
+    assert_caches_consistent(project)
 
 
 def test_filters_pages_and_counts(project, tmp_path):

@@ -46,8 +46,10 @@ class SentenceListPane(QWidget):
         self.label_combo.addItem("Any label", None)
         for p in LABELS:
             self.label_combo.addItem(p.value.capitalize(), p)
-        self.kind_combo.setToolTip("Which sentences to show; 'Least confident first' is the order that teaches "
-                                   "the model most per label")
+        # "Least confident first" is the smallest gap between the two likeliest labels first
+        # (core.storage.schema.MARGIN): the best of three uncertainty orders in bench_active.py.
+        self.kind_combo.setToolTip("Which sentences to show; 'Least confident first' puts first the terms whose two "
+                                   "likeliest labels are closest")
         self.label_combo.setToolTip("Only sentences with a term of this label (predicted, for unlabeled terms)")
         row.addWidget(self.kind_combo, 3)
         row.addWidget(self.label_combo, 2)
