@@ -29,7 +29,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("connect_server", "&Connect to server…", ("Ctrl+Shift+O",), "",
                "Open a team project on a PostgreSQL server", "Project"),
     ActionSpec("import", "&Import…", ("Ctrl+I",), "import",
-               "Add sentences and labels from TSV, SemEval XML, JSONL or CSV", "Project"),
+               "Add sentences and labels from TSV, SemEval XML, JSONL or CSV, or raw text (also .txt, .xlsx)",
+               "Project"),
     ActionSpec("export", "&Export…", ("Ctrl+E",), "export", "Write the labels (and predictions) to a file", "Project"),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "", "Close Polarity Studio", "Project"),
     ActionSpec("label_negative", "Label &negative", ("1",), "", "Label the chosen term negative", "Labeling"),
@@ -61,6 +62,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agreement", "A&greement", ("Ctrl+G",), "", "How much the annotators agree (kappa heatmap)",
                "Review"),
     ActionSpec("help", "&Keyboard shortcuts", ("F1",), "help", "All shortcuts", "Help"),
+    # rawui: term suggestions for raw text (issue 10)
+    ActionSpec("suggest_terms", "Suggest &terms", ("Ctrl+Shift+T",), "",
+               "Let the term extractor propose the terms of every sentence", "Project"),
+    ActionSpec("cancel_suggest", "Stop suggesting terms", ("Escape",), "",
+               "Stop the term suggestions that run (what is stored stays)", "Project"),
 )
 
 # Keys handled by widgets rather than actions; listed in the Help panel.
