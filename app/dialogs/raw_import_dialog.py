@@ -43,8 +43,11 @@ class RawImportDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideRight)
+        # Row numbers would read as the file's line numbers, which documents are named by: left out.
+        self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.text_combo = QComboBox()
+        self.text_combo.setPlaceholderText("Choose the column that holds the text")
         self.id_combo = QComboBox()
         self.split_box = QCheckBox("Split long texts into sentences")
         self.split_box.setChecked(True)
@@ -58,6 +61,8 @@ class RawImportDialog(QDialog):
         self.summary = QLabel("Reading the first rows…")
         self.summary.setObjectName("rawSummary")
         self.summary.setWordWrap(True)
+        self.summary.setMinimumHeight(self.summary.fontMetrics().lineSpacing() * 3)  # the table keeps its height
+        self.summary.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.import_button: QPushButton = buttons.addButton("Import", QDialogButtonBox.AcceptRole)
         self.import_button.setDefault(True)
@@ -137,7 +142,8 @@ class RawImportDialog(QDialog):
         ready = txt or choice.text_column is not None
         self.import_button.setEnabled(ready)
         if not ready:
-            self.summary.setText("Choose the column that holds the text.")
+            self.summary.setText("No column is named like a text (text, review, comment, …): pick the one "
+                                 "that holds it above.")
             return
         source = "each line" if txt else f"the column “{choice.text_column}”"
         what = ("is split into sentences; each sentence keeps its document and its position in it"
@@ -152,9 +158,12 @@ class RawImportDialog(QDialog):
         columns = self._preview.preview.columns if self._preview is not None else []
         header = self.table.horizontalHeader()
         tint = QBrush(UI.color("accent_tint"))
+        if self._preview is not None and self._preview.preview.format == "txt":
+            self.table.setHorizontalHeaderLabels(["Text (one a line)"])
+            header.setSectionResizeMode(0, QHeaderView.Stretch)
+            return
         for c, name in enumerate(columns):
-            role = ("text" if name == choice.text_column or len(columns) == 1 else
-                    "document id" if name == choice.id_column else "")
+            role = ("text" if name == choice.text_column else "document id" if name == choice.id_column else "")
             label = QTableWidgetItem(f"{name} · {role}" if role else name)
             font = QFont(label.font())
             font.setBold(role == "text")

@@ -6,13 +6,14 @@ and what the person chose in it. No Qt here: the functions run in a ``Worker``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from core.formats.raw import PREVIEW_BYTES, Preview, is_raw, preview, raw_format
 
 PREVIEW_ROWS = 20
+ALL_ROWS = 1 << 30
 RAW = "raw"  # the file dialog's "Raw text" filter (app.dialogs.export_dialog.RAW)
 # A filter the person chose for a labeled format that also reads raw tables: a CSV or JSONL with
 # no span or term column cannot be read as labeled data anyway, so it is offered as raw text.
@@ -50,12 +51,14 @@ def wants_raw_dialog(path: str | os.PathLike[str], fmt: str | None) -> bool:
 def preview_job(path: str, n: int = PREVIEW_ROWS, *, on_progress: Callable[[Any], None],
                 should_stop: Callable[[], bool]) -> RawPreview:
     """Worker function: the first ``n`` rows (core reads only the file's first MiB) and a row count."""
+    if raw_format(path) != "xlsx" and os.path.getsize(path) <= PREVIEW_BYTES:
+        # The whole file is the head core reads anyway: every row is parsed, so the count is exact.
+        whole = preview(path, ALL_ROWS)
+        return RawPreview(path, replace(whole, rows=whole.rows[:n]), len(whole.rows), False)
     shown = preview(path, n)
     fmt = shown.format
     if fmt == "xlsx":
         return RawPreview(path, shown, len(shown.rows) if len(shown.rows) < n else None, False)
-    if os.path.getsize(path) <= PREVIEW_BYTES and len(shown.rows) < n:
-        return RawPreview(path, shown, len(shown.rows), False)
     lines = count_lines(path, should_stop)
     header = 1 if fmt in ("csv", "tsv") else 0
     return RawPreview(path, shown, max(len(shown.rows), lines - header) if lines is not None else None, True)

@@ -69,6 +69,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Stop the term suggestions that run (what is stored stays)", "Project"),
 )
 
+# Keys two actions share because they are never enabled together: Escape stops what runs in the
+# background. While training runs, its action stops the term suggestions too and theirs is off.
+SHARED_KEYS: dict[str, tuple[str, ...]] = {"Escape": ("cancel_training", "cancel_suggest")}
+
 # Keys handled by widgets rather than actions; listed in the Help panel.
 WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Moving", "↓ / ↑", "Next / previous sentence"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from app.theme.style import UI
+
 
 class JobProgress(QWidget):
     cancelClicked = Signal()
@@ -27,6 +29,9 @@ class JobProgress(QWidget):
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Stop (Esc); what is stored so far stays")
+        # Flat, like a link: a framed button would make the status bar taller while it shows.
+        self.cancel_button.setStyleSheet(f"QToolButton {{ border: none; background: transparent; padding: 0 6px; "
+                                         f"color: {UI.accent}; }} QToolButton:disabled {{ color: {UI.text_faint}; }}")
         lay.addWidget(self.label)
         lay.addWidget(self.bar)
         lay.addWidget(self.cancel_button)

@@ -174,19 +174,36 @@ def test_undecodable_bytes_show_the_error_dialog_and_change_nothing(qtbot, app, 
 
 
 def test_a_bad_row_past_the_preview_fails_the_import_whole(qtbot, app, project_file: Path, tmp_path: Path):
-    """The preview shows the first 20 rows; row 33 has a column too many: nothing of the file is stored."""
+    """The preview reads the first MiB; a row past it has a column too many: nothing of the file is stored."""
     window, controller = app
     before = counts(project_file)
     bad = tmp_path / "long.csv"
-    good = "".join(f"{n},Answer number {n} was fine.\n" for n in range(1, 31))
-    bad.write_text("id,text\n" + good + "31,ok\n32,ok\n33,one,too many\n", encoding="utf-8")
+    n = PREVIEW_BYTES // 20
+    good = "".join(f"{i},Answer {i} was fine.\n" for i in range(1, n + 1))
+    bad.write_text("id,text\n" + good + "x,one,too many\n", encoding="utf-8")
+    assert bad.stat().st_size > PREVIEW_BYTES
     dialog = open_raw_dialog(qtbot, controller, bad)
     assert dialog.table.rowCount() == 20
     assert import_through(qtbot, controller, dialog) is None
     box = error_box(window)
-    assert str(bad) in box.text() and "Line: <b>34</b>" in box.text() and "not changed" in box.text()
+    assert str(bad) in box.text() and f"Line: <b>{n + 2}</b>" in box.text() and "not changed" in box.text()
     box.close()
     assert counts(project_file) == before and controller.suggest.offer is None
+
+
+def test_a_bad_row_in_a_small_file_is_shown_before_import(qtbot, app, project_file: Path, tmp_path: Path):
+    """A file within the preview's first MiB is read whole for the dialog: its error shows at once."""
+    window, controller = app
+    before = counts(project_file)
+    bad = tmp_path / "short.csv"
+    bad.write_text("id,text\n" + "".join(f"{i},Answer {i}.\n" for i in range(1, 31)) + "x,one,too many\n",
+                   encoding="utf-8")
+    with qtbot.waitSignal(controller.raw_import.failed, timeout=10000):
+        assert controller.open_import(bad)
+    box = error_box(window)
+    assert "Line: <b>32</b>" in box.text() and "expected 2 columns" in box.text()
+    box.close()
+    assert counts(project_file) == before
 
 
 def test_a_chosen_column_gone_by_import_time_is_an_error(qtbot, app, project_file: Path, tmp_path: Path):
@@ -272,3 +289,18 @@ def test_ctrl_shift_t_starts_and_escape_stops_before_anything_is_stored(qtbot, a
         qtbot.keyClick(view, Qt.Key_Escape)  # while the extractor loads: before the first chunk
     assert blocker.args == [None] and controller.suggest.outcome == "cancelled"
     assert counts(db)[3] == 0 and window.actions["suggest_terms"].isEnabled()
+
+
+def test_while_training_runs_its_escape_stops_the_suggestions_too(qtbot, app, tmp_path: Path, tiny_model: Path):
+    """Two enabled actions on Escape would make Qt fire neither: only the training's is on, and it stops both."""
+    window, controller = app
+    fresh_project(controller, tmp_path, tiny_model)
+    a = window.actions
+    with qtbot.waitSignal(controller.suggest.done, timeout=60000) as blocker:
+        assert controller.suggest.start() and a["cancel_suggest"].isEnabled()
+        a["cancel_training"].setEnabled(True)  # what TrainingController does while a training runs
+        assert not a["cancel_suggest"].isEnabled()
+        qtbot.keyClick(window.term_panel.sentence_view, Qt.Key_Escape)
+    assert blocker.args == [None] and controller.suggest.outcome == "cancelled"
+    a["cancel_training"].setEnabled(False)
+    assert not a["cancel_suggest"].isEnabled() and a["suggest_terms"].isEnabled()
