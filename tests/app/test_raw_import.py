@@ -144,6 +144,26 @@ def test_unchecking_split_keeps_each_text_whole(qtbot, app, project_file: Path, 
     close_offer(controller)
 
 
+def test_an_xlsx_sheet_is_previewed_and_imported(qtbot, app, project_file: Path, tmp_path: Path):
+    from openpyxl import Workbook
+
+    _window, controller = app
+    book = Workbook(write_only=True)  # write-only: no <dimension> element, the slow case for a preview
+    sheet = book.create_sheet()
+    sheet.append(["review_id", "review"])
+    sheet.append([17, "Lovely room. Noisy street."])
+    sheet.append([18, "Breakfast was cold."])
+    raw = tmp_path / "hotel.xlsx"
+    book.save(raw)
+    dialog = open_raw_dialog(qtbot, controller, raw)
+    assert dialog.text_combo.currentText() == "review" and dialog.id_combo.currentData() == "review_id"
+    assert "Excel workbook, 2 texts" in dialog.title.text()
+    import_through(qtbot, controller, dialog)
+    assert sentences_from(project_file, "hotel.xlsx") == [
+        ("Lovely room.", "17", 0), ("Noisy street.", "17", 1), ("Breakfast was cold.", "18", 0)]
+    close_offer(controller)
+
+
 def test_a_labeled_file_is_imported_without_the_raw_dialog(qtbot, app, small_tsv: Path):
     _window, controller = app
     with qtbot.waitSignal(controller.importDone, timeout=20000) as blocker:
