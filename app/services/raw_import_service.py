@@ -5,15 +5,12 @@ and what the person chose in it. No Qt here: the functions run in a ``Worker``.
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from app.services.gc_pause import young_collections_only
 from core.formats.raw import PREVIEW_BYTES, Preview, is_raw, preview, raw_format
 
 PREVIEW_ROWS = 20
@@ -60,7 +57,10 @@ def preview_job(path: str, n: int = PREVIEW_ROWS, *, on_progress: Callable[[Any]
         whole = preview(path, ALL_ROWS)
         return RawPreview(path, replace(whole, rows=whole.rows[:n]), len(whole.rows), False)
     if raw_format(path) == "xlsx":
-        with cyclic_gc_paused():
+        # openpyxl's read-only load parses the whole of a sheet that has no <dimension> element (one
+        # written in openpyxl's write-only mode, among others), keeping each row element until it
+        # ends: full collector passes over that heap froze the window ~0.6 s every second or so.
+        with young_collections_only():
             shown = preview(path, n)
         return RawPreview(path, shown, len(shown.rows) if len(shown.rows) < n else None, False)
     shown = preview(path, n)
@@ -68,32 +68,6 @@ def preview_job(path: str, n: int = PREVIEW_ROWS, *, on_progress: Callable[[Any]
     lines = count_lines(path, should_stop)
     header = 1 if fmt in ("csv", "tsv") else 0
     return RawPreview(path, shown, max(len(shown.rows), lines - header) if lines is not None else None, True)
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an .xlsx preview runs (reference counting still frees).
-
-    openpyxl's read-only load parses the whole of a sheet that has no ``<dimension>`` element
-    (one written in openpyxl's write-only mode, among others), keeping every parsed row element
-    until it ends: the collector's full passes over that growing heap hold the interpreter lock
-    for up to ~0.6 s, and the window froze that long every second or so (100k rows, measured).
-    Paused, the longest stall was ~0.18 s on a loaded machine. Counted, as previews may overlap."""
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses += 1
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0:
-                gc.enable()
 
 
 def count_lines(path: str | Path, should_stop: Callable[[], bool], chunk: int = 1 << 22) -> int | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from app.services.gc_pause import young_collections_only
 from core.ml.events import LOADING, PREDICTING, TrainingProgress
 from core.storage import Project
 
@@ -43,7 +44,7 @@ def suggest_job(project: str, models_dir: str | None, extractor_dir: str | None,
     from core.ml.terms.pipeline import load_extractor, suggest_project
     from core.serve import load_predictor
 
-    with Project.open(project, recover_runs=False, models_dir=models_dir) as store:
+    with young_collections_only(), Project.open(project, recover_runs=False, models_dir=models_dir) as store:
         total = store.count()
         on_progress(SuggestProgress("loading", 0, total))
         extractor = load_extractor(extractor_dir, device)

@@ -324,3 +324,16 @@ def test_while_training_runs_its_escape_stops_the_suggestions_too(qtbot, app, tm
     assert blocker.args == [None] and controller.suggest.outcome == "cancelled"
     a["cancel_training"].setEnabled(False)
     assert not a["cancel_suggest"].isEnabled() and a["suggest_terms"].isEnabled()
+
+
+def test_long_jobs_hold_back_only_the_full_collections_and_restore_them():
+    import gc
+
+    from app.services.gc_pause import NEVER, young_collections_only
+
+    before = gc.get_threshold()
+    with young_collections_only():
+        with young_collections_only():  # overlapping jobs
+            assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] == NEVER
+        assert gc.get_threshold()[2] == NEVER  # the other job still runs
+    assert gc.get_threshold() == before and gc.isenabled()
