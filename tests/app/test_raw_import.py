@@ -52,10 +52,13 @@ def ctx(ctx, tiny_extractor: Path):  # type: ignore[no-untyped-def]
 
 
 def counts(db: Path) -> tuple[int, ...]:
+    """Rows of what an import or a suggestion run writes (the model's own predictions, which the
+    app's predictor stores in the background whenever it has scored, are left out)."""
     conn = sqlite3.connect(db)
     try:
         return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                     for t in ("sentences", "terms", "labels", "term_suggestions"))
+                     for t in ("sentences", "terms", "labels WHERE source != 'model'", "term_suggestions",
+                               "sentence_documents"))
     finally:
         conn.close()
 
