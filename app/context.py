@@ -39,6 +39,7 @@ class AppContext:
     settings: Settings
     starter_model: Path | None  # None: no starter model shipped (the person retrains first)
     poll_ms: int = DEFAULT_POLL_MS  # how often others' labels are looked for (0: never)
+    starter_extractor: Path | None = None  # the term extractor "Suggest terms" uses (None: core's starter)
 
     @classmethod
     def create(cls, data_dir: str | Path, settings: Settings | str | Path | None = None,

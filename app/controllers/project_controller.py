@@ -18,9 +18,11 @@ from app.context import AppContext
 from app.controllers.aspects_controller import AspectsController
 from app.controllers.labeling_controller import LabelingController
 from app.controllers.models_controller import ModelController
+from app.controllers.raw_import_controller import RawImportController
 from app.controllers.refresh_controller import RefreshController
 from app.controllers.review_controller import ReviewController
 from app.controllers.suggestion_controller import SuggestionController
+from app.controllers.suggest_controller import SuggestController
 from app.controllers.team_controller import TeamController
 from app.controllers.training_controller import TrainingController
 from app.dialogs.error_dialog import show_error, show_info
@@ -29,6 +31,7 @@ from app.dialogs.help_dialog import HelpDialog
 from app.dialogs.settings_dialog import SettingsDialog
 from app.services.predictor_service import PredictionService
 from app.services.project_service import create_project, ensure_demo_project, export_job, import_job
+from app.services.raw_import_service import RawChoice, wants_raw_dialog
 from app.services.stats_service import StatsService
 from app.state.app_state import AppState, is_url, split_url
 from app.state.settings import Key
@@ -59,6 +62,8 @@ class AppController(QObject):
         self.team = TeamController(window, self.state, ctx)
         self.review = ReviewController(window, self.state)
         self.aspects = AspectsController(window, self.state, self.labeling)
+        self.raw_import = RawImportController(window, self)
+        self.suggest = SuggestController(window, self.state, ctx.starter_extractor)
         self._help: HelpDialog | None = None
         window.close_guard = self.shutdown
         self._connect_callbacks()
@@ -81,6 +86,8 @@ class AppController(QObject):
         self.state.labelsChanged.connect(self.stats.request)
         self.state.datasetChanged.connect(self.stats.request)
         self.stats.stats.connect(self._show_stats)
+        self.raw_import.chosen.connect(self._import_raw)
+        self.importDone.connect(self.suggest.after_import)
 
     # ---- projects --------------------------------------------------------------------------------
     def start(self, project: str | Path | None = None) -> None:
@@ -206,13 +213,29 @@ class AppController(QObject):
     def import_dialog(self) -> None:
         choice = ask_import_file(self.w, str(self._start_dir()))
         if choice:
-            self.import_file(*choice)
+            self.open_import(*choice)
 
-    def import_file(self, path: str | Path, fmt: str | None = None) -> bool:
-        """Import in a worker thread; the store writes all rows in one transaction or none."""
+    def open_import(self, path: str | Path, fmt: str | None = None) -> bool:
+        """Raw text (no term columns) first asks its text column and splitting (the Import raw text
+        dialog, whose Import starts ``import_file``); any other file is imported at once."""
         if self.state.project is None or self._io is not None:
             return False
-        worker = Worker(import_job, *self.state.job_target(), str(path), fmt, self.state.author)
+        if wants_raw_dialog(path, fmt):
+            return self.raw_import.ask(str(path))
+        return self.import_file(path, fmt)
+
+    @Slot(str, object)
+    def _import_raw(self, path: str, choice: RawChoice) -> None:
+        self.import_file(path, None, choice)
+
+    def import_file(self, path: str | Path, fmt: str | None = None, raw: RawChoice | None = None) -> bool:
+        """Import in a worker thread; the store writes all rows in one transaction or none.
+        ``raw``: read it as raw text with these columns (the format is then detected)."""
+        if self.state.project is None or self._io is not None:
+            return False
+        options = {} if raw is None else {"text_column": raw.text_column, "id_column": raw.id_column,
+                                          "split": raw.split}
+        worker = Worker(import_job, *self.state.job_target(), str(path), fmt, self.state.author, **options)
         worker.finished.connect(self._on_imported)
         worker.failed.connect(self._on_import_failed)
         worker.cancelled.connect(self._on_import_cancelled)
@@ -230,6 +253,9 @@ class AppController(QObject):
                 f"{report.terms_added} new terms, {report.labels_added} labels"
                 + (f"; {skipped} rows skipped" if skipped else "")
                 + (f"; {report.kept_human} of your labels kept" if report.kept_human else ""))
+        if report.documents:  # raw text: texts split into sentences, no terms
+            text = (f"Imported {report.documents} texts ({report.format}) as {report.sentences_added} new "
+                    "sentences" + (f"; {report.skipped_empty} empty rows skipped" if report.skipped_empty else ""))
         self.w.show_message(text, 8000)
         if report.warnings:
             show_info(self.w, "Imported, with warnings", text + "\n\n" + "\n".join(report.warnings[:10]))
@@ -315,6 +341,8 @@ class AppController(QObject):
         if self._io is not None:
             stop_and_wait(*self._io, timeout_ms=30000)
             self._io = None
+        self.raw_import.shutdown()
+        self.suggest.shutdown()
         self.team.shutdown()
         self.review.shutdown()
         self.aspects.shutdown()

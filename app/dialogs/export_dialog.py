@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
+from app.services.raw_import_service import RAW
+
 # format -> (name for people, patterns) in core.formats.FORMATS order
 FORMAT_FILTERS: dict[str, tuple[str, str]] = {
     "tsv": ("Seed TSV: polarity, category, term, start:end, sentence", "*.tsv *.csv"),
@@ -16,17 +18,20 @@ FORMAT_FILTERS: dict[str, tuple[str, str]] = {
     "csv": ("CSV with a header row", "*.csv"),
 }
 EXTENSIONS = {"tsv": ".tsv", "semeval14": ".xml", "semeval16": ".xml", "jsonl": ".jsonl", "csv": ".csv"}
-ALL_SUPPORTED = "All supported files (*.tsv *.csv *.jsonl *.ndjson *.xml)"
+# Import only (nothing is exported as raw text): texts without terms, read by core.formats.raw.
+RAW_FILTER = ("Raw text: one text a line, or a table with a text column", "*.txt *.csv *.tsv *.jsonl *.ndjson *.xlsx")
+ALL_SUPPORTED = "All supported files (*.tsv *.csv *.jsonl *.ndjson *.xml *.txt *.xlsx)"
 
 
 def ask_import_file(parent: QWidget, start_dir: str) -> tuple[str, str | None] | None:
-    """(path, format or None to detect it) or None when cancelled."""
-    filters = [ALL_SUPPORTED] + [f"{name} ({pat})" for name, pat in FORMAT_FILTERS.values()]
-    path, chosen = QFileDialog.getOpenFileName(parent, "Import labeled or unlabeled terms", start_dir,
+    """(path, format, ``RAW``, or None to detect it) or None when cancelled."""
+    choices = {**FORMAT_FILTERS, RAW: RAW_FILTER}
+    filters = [ALL_SUPPORTED] + [f"{name} ({pat})" for name, pat in choices.values()]
+    path, chosen = QFileDialog.getOpenFileName(parent, "Import labeled terms or raw text", start_dir,
                                                ";;".join(filters))
     if not path:
         return None
-    fmt = next((f for f, (name, pat) in FORMAT_FILTERS.items() if chosen == f"{name} ({pat})"), None)
+    fmt = next((f for f, (name, pat) in choices.items() if chosen == f"{name} ({pat})"), None)
     return path, fmt
 
 

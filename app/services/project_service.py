@@ -47,10 +47,11 @@ def create_project(path: Path, starter: Path | None) -> Path:
 
 
 def import_job(project: str, models_dir: str | None, path: str, fmt: str | None, author: str | None, *,
-               on_progress: Any, should_stop: Any) -> Any:
-    """Worker function: its own connection; the store imports all rows or none."""
+               on_progress: Any, should_stop: Any, **raw: Any) -> Any:
+    """Worker function: its own connection; the store imports all rows or none. ``raw``: the
+    ``text_column``, ``id_column`` and ``split`` of a raw-text import."""
     with Project.open(project, recover_runs=False, author=author, models_dir=models_dir) as store:
-        return store.import_file(path, fmt)
+        return store.import_file(path, fmt, **raw)
 
 
 def export_job(project: str, models_dir: str | None, path: str, fmt: str | None, with_predictions: bool, *,

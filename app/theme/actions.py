@@ -29,7 +29,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("connect_server", "&Connect to server…", ("Ctrl+Shift+O",), "",
                "Open a team project on a PostgreSQL server", "Project"),
     ActionSpec("import", "&Import…", ("Ctrl+I",), "import",
-               "Add sentences and labels from TSV, SemEval XML, JSONL or CSV", "Project"),
+               "Add sentences and labels from TSV, SemEval XML, JSONL or CSV, or raw text (also .txt, .xlsx)",
+               "Project"),
     ActionSpec("export", "&Export…", ("Ctrl+E",), "export", "Write the labels (and predictions) to a file", "Project"),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "", "Close Polarity Studio", "Project"),
     ActionSpec("label_negative", "Label &negative", ("1",), "", "Label the chosen term negative", "Labeling"),
@@ -73,7 +74,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Make every suggested term of the sentence a term", "Suggestions"),
     ActionSpec("terms_done", "All terms &done", ("D",), "",
                "Mark (or unmark) that every term of the sentence is marked", "Suggestions", checkable=True),
+    ActionSpec("suggest_terms", "Suggest &terms", ("Ctrl+Shift+T",), "",
+               "Let the term extractor propose the terms of every sentence", "Project"),
+    ActionSpec("cancel_suggest", "Stop suggesting terms", ("Escape",), "",
+               "Stop the term suggestions that run (what is stored stays)", "Project"),
 )
+
+# Keys two actions share because they are never enabled together: Escape stops what runs in the
+# background. While training runs, its action stops the term suggestions too and theirs is off.
+SHARED_KEYS: dict[str, tuple[str, ...]] = {"Escape": ("cancel_training", "cancel_suggest")}
 
 # Keys handled by widgets rather than actions; listed in the Help panel.
 WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (

@@ -25,6 +25,7 @@ from app.views.overview_panel import OverviewPanel
 from app.views.sentence.list_pane import FILTER_KINDS, SentenceListPane
 from app.views.term_panel import TermPanel
 from app.views.training_panel import TrainingPanel
+from app.widgets.job_progress import JobProgress
 from core.domain import LABELS
 from core.paths import resources_dir
 
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addActions([a["import"], a["export"]])
+        file_menu.addActions([a["suggest_terms"], a["cancel_suggest"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit = self.menuBar().addMenu("&Label")
@@ -192,6 +194,8 @@ class MainWindow(QMainWindow):
         self.location_label.setProperty("muted", True)
         self.location_label.setStyleSheet("QLabel { padding: 0 6px; }")
         bar.addWidget(self.location_label, 1)
+        self.job_progress = JobProgress()  # a background job (Suggest terms): what, how far, Cancel
+        bar.addPermanentWidget(self.job_progress)
         self.count_labels: dict[str, QLabel] = {}
         for p in LABELS:
             c = LABEL_COLORS[p]
