@@ -264,6 +264,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_text(d: dict[str, Any]) -> str:
+    from core.ml.terms.retrain import describe_extractor_result
+
     run, model = d["run"], d["model"]
     if model is None:
         return f"run {run['id']} {run['status']}"
@@ -274,18 +276,7 @@ def _train_text(d: dict[str, Any]) -> str:
     if "accuracy" in prev:
         score += f" (previous model {prev['model_version_id']}: {prev['accuracy']:.3f})"
     line = f"model {model['id']} trained on {m.get('n_train')} terms and active: {score}; folder {model['folder']}"
-    return line + "\n" + extractor_text(d.get("extractor"))
-
-
-def extractor_text(e: dict[str, Any] | None) -> str:
-    """The extractor half of a retrain in one line (the app's result panel says the same)."""
-    if not e:
-        return "term extractor: not retrained"
-    if e.get("updated"):
-        return (f"term extractor updated: dev F1 {e['dev_f1']:.3f} on {e['n_dev']} held-out sentences "
-                f"(trained on {e['n_train']}); folder {e.get('folder')}")
-    f1 = f" (dev F1 {e['dev_f1']:.3f})" if isinstance(e.get("dev_f1"), float) else ""
-    return f"term extractor not updated{f1}: {e.get('reason') or e.get('error')}"
+    return line + "\n" + describe_extractor_result(d.get("extractor"))
 
 
 @_store_errors

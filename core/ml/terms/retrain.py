@@ -70,6 +70,17 @@ def extractor_folder_for(project: Any) -> Path | None:
     return starter if starter.is_dir() else None
 
 
+def describe_extractor_result(e: dict[str, Any] | None) -> str:
+    """The extractor half of a retrain in one sentence (the CLI prints it, the app shows it)."""
+    if not e:
+        return "Term extractor: not retrained."
+    if e.get("updated"):
+        return (f"Term extractor updated: dev F1 {e['dev_f1']:.3f} on {e['n_dev']} held-out sentences "
+                f"(trained on {e['n_train']}).")
+    f1 = f" (dev F1 {e['dev_f1']:.3f})" if isinstance(e.get("dev_f1"), float) else ""
+    return f"Term extractor not updated{f1}: {e.get('reason') or e.get('error')}."
+
+
 def split_annotated(data: Sequence[Any], cfg: ExtractorRetrainConfig) -> tuple[list[Any], list[Any]]:
     """(train, held out): a sentence is held out when the hash of its text falls in the slice."""
     keyed = sorted(data, key=lambda s: (_bucket(s.text), s.text))
