@@ -138,3 +138,17 @@ def test_the_held_out_slice_is_the_same_whatever_the_order():
     _, dev_reversed = split_annotated(list(reversed(data)), cfg)
     assert {s.text for s in dev} == {s.text for s in dev_reversed} and len(train) + len(dev) == 60
     assert len(dev) >= cfg.min_dev and not {s.text for s in dev} & {s.text for s in train}
+
+
+def test_the_result_in_words_and_a_bad_threshold(db, capsys):
+    from core.ml.terms.retrain import describe_extractor_result
+
+    assert describe_extractor_result(None) == "Term extractor: not retrained."
+    assert describe_extractor_result({"updated": True, "dev_f1": 0.8123, "n_dev": 12, "n_train": 48}) == (
+        "Term extractor updated: dev F1 0.812 on 12 held-out sentences (trained on 48).")
+    kept = describe_extractor_result({"updated": False, "dev_f1": 0.5, "reason": "the starter one stays"})
+    assert kept == "Term extractor not updated (dev F1 0.500): the starter one stays."
+    assert main(["project", "train", str(db), "--extractor-min-sentences", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
+    with Project.open(db) as p:
+        assert p.runs() == [] and p.models() == []  # refused before anything ran
