@@ -50,7 +50,8 @@ def polarity_pairs(path: Path) -> dict[tuple[str, int, int], str]:
     return out
 
 
-def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None) -> dict[str, Any]:
+def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None,
+             polarity_model: str | None = None) -> dict[str, Any]:
     from core.ml.terms.data import read_annotated
     from core.ml.terms.spans import score_spans
     from core.ml.terms.train import ExtractorConfig, train_extractor
@@ -73,22 +74,16 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
                            "train_seconds": round(train_seconds, 1), "sentences_per_second": round(rate, 1)}
     if end_to_end:
         print(json.dumps(out), file=sys.stderr, flush=True)  # the extraction figures, before the long part
-        out["end_to_end"] = _end_to_end(path, train, test, predicted, seed)
+        out["end_to_end"] = _end_to_end(path, train, test, predicted, seed, polarity_model)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
-def _end_to_end(path: Path, train: list, test: list, predicted: list, seed: int) -> dict[str, Any]:
-    from core.domain import Polarity, TermExample
-    from core.ml.config import TrainConfig
-    from core.ml.train import train as train_polarity
-
+def _end_to_end(path: Path, train: list, test: list, predicted: list, seed: int,
+                polarity_model: str | None = None) -> dict[str, Any]:
     gold = polarity_pairs(path)
-    examples = [TermExample(s.text, a, b, Polarity(gold[(s.text, a, b)])) for s in train for a, b in s.spans
-                if gold.get((s.text, a, b)) in ("negative", "neutral", "positive")]
-    cfg = TrainConfig.for_engine("lora", base_model="bundled", epochs=(3, 0), select_best=False, seed=seed)
     started = time.perf_counter()
-    model = train_polarity(cfg, examples, None).model
+    model = _fold_polarity_model(gold, train, seed) if polarity_model is None else _fixed_polarity_model(polarity_model)
     seconds = time.perf_counter() - started
     items = [(s.text, a, b) for s, spans in zip(test, predicted) for a, b in spans
              if gold.get((s.text, a, b)) != "conflict"]
@@ -99,8 +94,40 @@ def _end_to_end(path: Path, train: list, test: list, predicted: list, seed: int)
     correct = len(pred_pairs & gold_pairs)
     p = correct / len(pred_pairs) if pred_pairs else 0.0
     r = correct / len(gold_pairs) if gold_pairs else 0.0
+    source = "trained on this fold's training sentences" if polarity_model is None else polarity_model
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "n_gold": len(gold_pairs), "n_predicted": len(pred_pairs), "polarity_train_seconds": round(seconds, 1)}
+            "n_gold": len(gold_pairs), "n_predicted": len(pred_pairs), "polarity_model": source,
+            ("polarity_train_seconds" if polarity_model is None else "polarity_load_seconds"): round(seconds, 1)}
+
+
+def _fold_polarity_model(gold: dict, train: list, seed: int) -> Any:
+    from core.domain import Polarity, TermExample
+    from core.ml.config import TrainConfig
+    from core.ml.train import train as train_polarity
+
+    examples = [TermExample(s.text, a, b, Polarity(gold[(s.text, a, b)])) for s in train for a, b in s.spans
+                if gold.get((s.text, a, b)) in ("negative", "neutral", "positive")]
+    cfg = TrainConfig.for_engine("lora", base_model="bundled", epochs=(3, 0), select_best=False, seed=seed)
+    return train_polarity(cfg, examples, None).model
+
+
+def _fixed_polarity_model(folder: str) -> Any:
+    """A given polarity model (cheap: no training per fold). The starter was trained on 90 % of BOTH
+    train files' terms, so on these folds its pairs are leaked, an upper bound, not a CV figure."""
+    from core.ml.model import PolarityModel
+    from core.paths import starter_model_dir
+
+    return PolarityModel.load(starter_model_dir() if folder == "starter" else folder, device="cpu")
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean over the folds that finished, so a run stopped early still reports them."""
+    keys = ("precision", "recall", "f1", "train_seconds", "sentences_per_second")
+    mean = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in keys} if rows else {}
+    e2e = [r["end_to_end"] for r in rows if "end_to_end" in r]
+    if e2e:
+        mean["end_to_end_f1"] = round(sum(e["f1"] for e in e2e) / len(e2e), 4)
+    return {"folds_done": len(rows), "mean": mean, "folds": rows}
 
 
 def main() -> None:
@@ -113,6 +140,10 @@ def main() -> None:
     ap.add_argument("--end-to-end", action="store_true", help="also train a polarity model per fold")
     ap.add_argument("--limit", type=int, default=None, help="first N sentences (smoke test)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (1 on a shared machine)")
+    ap.add_argument("--polarity-model", default=None,
+                    help="end to end with this polarity model ('starter' or a folder) instead of one per fold: "
+                         "cheap, but the starter saw these sentences, so its figure is leaked")
+    ap.add_argument("--out", default=None, help="also write {folds_done, mean, folds} here after every fold")
     args = ap.parse_args()
     if args.threads:
         import torch
@@ -120,11 +151,17 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     names = list(DATASETS) if args.dataset == "all" else [args.dataset]
     fold_ids = range(args.folds) if args.fold is None else [args.fold]
+    rows: list[dict[str, Any]] = []
     for name in names:
         for seed in args.seeds:
             for fold in fold_ids:
-                print(json.dumps(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit)),
-                      flush=True)
+                rows.append(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit,
+                                     args.polarity_model))
+                print(json.dumps(rows[-1]), flush=True)
+                if args.out:
+                    tmp = Path(args.out + ".tmp")
+                    tmp.write_text(json.dumps(summarize(rows), indent=1) + "\n")
+                    tmp.replace(args.out)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
     polarity project export PROJECT.db FILE [--format F] [--with-predictions] [--all-annotators]
     polarity project stats PROJECT.db [--json]
     polarity project train PROJECT.db [--engine two-phase|lora] [--dev FILE] [--json] [training options]
+        [--extractor-min-sentences N] [--no-extractor]   (also retrains the term extractor from N
+        fully annotated sentences; JSON key "extractor")
     polarity project predict PROJECT.db
     polarity project models PROJECT.db [--activate ID] [--delete ID] [--json]
     polarity project agreement | accept | adjudicate | reviewers ...   (team review: core/cli_team.py)
@@ -99,6 +101,9 @@ def add_project_commands(subparsers: Any) -> None:
     p.add_argument("--dev", metavar="FILE", help="labeled dev file (default: a stratified split of the labels)")
     p.add_argument("--dev-format", help="format of --dev (default: by extension)")
     p.add_argument("--dev-fraction", type=float, default=0.1, help="share of labels held out without --dev (0.1)")
+    p.add_argument("--extractor-min-sentences", type=int, default=50, metavar="N",
+                   help="also retrain the term extractor once N sentences are fully annotated (50)")
+    p.add_argument("--no-extractor", action="store_true", help="never retrain the term extractor")
     p.add_argument("--json", action="store_true")
     add_train_options(p)
     p.set_defaults(func=cmd_train)
@@ -241,18 +246,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     location = project_location(args)
     Project.open(location, **_open_kwargs(args)).close()  # a missing or foreign one fails here, before torch loads
+    from core.ml.terms.retrain import ExtractorRetrainConfig
+
+    if args.extractor_min_sentences < 1:
+        raise UserError("--extractor-min-sentences must be at least 1")
+    extractor = ExtractorRetrainConfig(enabled=not args.no_extractor, min_sentences=args.extractor_min_sentences)
     with progress_bar(not args.json) as on_progress:
         run, version = train_project(location, cfg, dev_file=args.dev, dev_format=args.dev_format,
                                      dev_fraction=args.dev_fraction, on_progress=on_progress,
-                                     models_dir=args.models_dir)
+                                     models_dir=args.models_dir, extractor=extractor)
     if run is None:  # a non-zero rank under torchrun: rank 0 records and reports
         return 0
-    data = {"run": _plain(asdict(run)), "model": _plain(asdict(version)) if version else None}
+    data = {"run": _plain(asdict(run)), "model": _plain(asdict(version)) if version else None,
+            "extractor": (run.metrics or {}).get("extractor")}
     emit(data, args.json, _train_text)
     return 0 if run.status == "succeeded" else 1
 
 
 def _train_text(d: dict[str, Any]) -> str:
+    from core.ml.terms.retrain import describe_extractor_result
+
     run, model = d["run"], d["model"]
     if model is None:
         return f"run {run['id']} {run['status']}"
@@ -262,7 +275,8 @@ def _train_text(d: dict[str, Any]) -> str:
     prev = m.get("previous") or {}
     if "accuracy" in prev:
         score += f" (previous model {prev['model_version_id']}: {prev['accuracy']:.3f})"
-    return f"model {model['id']} trained on {m.get('n_train')} terms and active: {score}; folder {model['folder']}"
+    line = f"model {model['id']} trained on {m.get('n_train')} terms and active: {score}; folder {model['folder']}"
+    return line + "\n" + describe_extractor_result(d.get("extractor"))
 
 
 @_store_errors

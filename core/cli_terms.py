@@ -8,7 +8,8 @@
 
 Training and evaluation data are fully annotated sentences: SemEval XML (sentences without
 terms included, ``conflict`` terms count) or JSONL ``{"text", "terms": [{"start", "end"}]}``.
-``--model`` defaults to the starter extractor in resources/starter_extractor.
+``--model`` defaults to the starter extractor in resources/starter_extractor; for ``project suggest``,
+to the project's own extractor once a retrain has trained one (core/ml/terms/retrain.py).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def add_terms_commands(subparsers: Any) -> None:
     p.set_defaults(func=cmd_terms_train)
 
     p = sub.add_parser("evaluate", help="exact-span precision, recall and F1 on annotated sentences")
-    p.add_argument("--model", metavar="DIR", help="extractor folder (default: the starter extractor)")
+    p.add_argument("--model", metavar="DIR",
+                   help="extractor folder (default: the starter extractor)")
     p.add_argument("--data", required=True, metavar="FILE")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     _runtime_option(p)
@@ -53,7 +55,8 @@ def add_terms_commands(subparsers: Any) -> None:
     p.set_defaults(func=cmd_terms_evaluate)
 
     p = sub.add_parser("extract", help="terms and their polarity for every sentence of a raw text file")
-    p.add_argument("--model", metavar="DIR", help="extractor folder (default: the starter extractor)")
+    p.add_argument("--model", metavar="DIR",
+                   help="extractor folder (default: the starter extractor)")
     p.add_argument("--polarity-model", metavar="DIR", help="polarity model (default: the starter model)")
     p.add_argument("--no-polarity", action="store_true", help="terms only, no polarity")
     p.add_argument("--input", required=True, metavar="FILE", help=".txt, .csv, .tsv, .jsonl or .xlsx raw text")
@@ -76,7 +79,8 @@ def add_project_term_commands(sub: Any, parser: Callable[..., argparse.ArgumentP
                               store_errors: Callable) -> None:
     """`project suggest` and `project summary`, given cli_project's helpers (as cli_team is)."""
     p = parser(sub, "suggest", "store term suggestions (with predicted polarity) for every sentence")
-    p.add_argument("--model", metavar="DIR", help="extractor folder (default: the starter extractor)")
+    p.add_argument("--model", metavar="DIR",
+                   help="extractor folder (default: the project's own, trained by a retrain; else the starter)")
     p.add_argument("--polarity-model", metavar="DIR",
                    help="polarity model (default: the project's active model, else the starter model)")
     p.add_argument("--no-polarity", action="store_true")
@@ -182,17 +186,21 @@ def cmd_project_suggest(args: argparse.Namespace, open_project: Callable) -> int
     from dataclasses import asdict
 
     from core.ml.terms.pipeline import load_extractor, suggest_project
+    from core.ml.terms.retrain import extractor_folder_for
 
     with open_project(args) as project:
-        extractor = load_extractor(args.model, args.device, args.runtime or "auto")
+        chosen = args.model or extractor_folder_for(project)
+        extractor = load_extractor(chosen, args.device, args.runtime or "auto")
         folder = args.polarity_model
         if folder is None and not args.no_polarity and project.active_model() is not None:
             folder = project.active_model().folder
         predictor = _polarity(folder, args.device, args.no_polarity, args.runtime)
         with progress_bar(not args.json, "sentence") as on_progress:
             report = suggest_project(project, extractor, predictor, on_progress=on_progress)
-    emit(asdict(report), args.json, lambda d: f"{d['added']} new suggestions in {d['sentences']} sentences "
-                                              f"({d['known']} already terms or decided; {d['seconds']:.0f} s)")
+    data = {**asdict(report), "extractor": str(chosen) if chosen is not None else None}
+    emit(data, args.json, lambda d: f"{d['added']} new suggestions in {d['sentences']} sentences "
+                                    f"({d['known']} already terms or decided; {d['seconds']:.0f} s; "
+                                    f"extractor {d['extractor']})")
     return 0
 
 

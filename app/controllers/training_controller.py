@@ -3,7 +3,9 @@ labels while labeling goes on; progress, phase, epoch and elapsed time show as i
 stops it at the next batch. At the end the new version, registered inactive, is shown beside the
 previous one scored on the same dev split (each accuracy with n and a 95 % interval), with Keep
 or Roll back. Only Keep activates it (and so rescores the project); Roll back, closing the panel,
-another training or closing the app leave the previous version in use.
+another training or closing the app leave the previous version in use. With enough fully annotated
+sentences the run also retrains the term extractor (its own phase in the progress); that one is
+used at once when it scores at least as well as the one before, and the result says so.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.views.main_window import MainWindow
 from app.workers.worker import Worker, is_running, start_worker, stop_and_wait
 from core.ml.compare import Scored, verdict
 from core.ml.events import BODY, LORA
+from core.ml.terms.retrain import describe_extractor_result
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +160,7 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_finished(self, result: Any) -> None:
-        _run, version = result
+        run, version = result
         self._end("finished" if version is not None else "cancelled")
         if version is None:
             self.panel.show_idle("Training cancelled; the previous model stays.")
@@ -174,7 +177,8 @@ class TrainingController(QObject):
                                verdict=comparison_text(m, previous, version.id, self._previous),
                                pending=f"v{version.id} is not in use yet: {prev_name} keeps predicting until you "
                                        f"keep v{version.id}. Closing this panel or the app without choosing "
-                                       f"keeps {prev_name}; v{version.id} stays in the Models tab.")
+                                       f"keeps {prev_name}; v{version.id} stays in the Models tab.",
+                               extractor=extractor_text((run.metrics or {}).get("extractor")))
         self.state.modelsChanged.emit()  # the Models tab lists the new (inactive) version
         self.w.show_message(f"New model v{version.id} is ready: keep it or roll back", 5000)
 
@@ -223,6 +227,14 @@ class TrainingController(QObject):
         self.panel.hide_result(f"Kept {prev_name}; v{new.id if new else '?'} is not in use (it stays in the "
                                "Models tab).")
         self.w.term_panel.focus_sentence()
+
+
+def extractor_text(result: dict[str, Any] | None) -> str:
+    """The extractor's half of the retrain; it is not part of Keep / Roll back, so say it is in use."""
+    text = describe_extractor_result(result)
+    if result and result.get("updated"):
+        text += " It suggests terms from now on (Keep / Roll back choose the polarity model only)."
+    return text
 
 
 def comparison_text(new: dict[str, Any], previous: dict[str, Any] | None, new_id: int, previous_version: Any) -> str:

@@ -18,7 +18,7 @@ from core.ml.compare import Scored
 
 PHASE_NAMES = {"loading": "Loading the base encoder", "body": "Fine-tuning", "features": "Training the head · caching features",
                "head": "Training the head", "lora": "LoRA", "scoring": "Scoring the dev set",
-               "saving": "Saving the new model", "predicting": "Predicting",
+               "saving": "Saving the new model", "extractor": "Training the term extractor", "predicting": "Predicting",
                "done": "Comparing with the previous model and saving the new one"}
 
 
@@ -121,6 +121,9 @@ class TrainingPanel(QWidget):
         self.verdict_label = QLabel("")
         self.verdict_label.setWordWrap(True)
         box.addWidget(self.verdict_label)
+        self.extractor_label = QLabel("")  # whether the retrain also updated the term extractor
+        self.extractor_label.setWordWrap(True)
+        box.addWidget(self.extractor_label)
         charts = QHBoxLayout()
         self.confusion = ConfusionMatrixChart()
         self.confusion.setMinimumHeight(170)
@@ -197,8 +200,9 @@ class TrainingPanel(QWidget):
 
     def show_result(self, title: str, new: dict[str, Any], previous: dict[str, Any] | None,
                     confusion: list[list[int]] | None, can_roll_back: bool, rollback_text: str,
-                    verdict: str = "", pending: str = "") -> None:
-        """``new`` / ``previous``: metrics scored on the same dev split (``n_dev`` items)."""
+                    verdict: str = "", pending: str = "", extractor: str = "") -> None:
+        """``new`` / ``previous``: metrics scored on the same dev split (``n_dev`` items);
+        ``extractor``: a sentence on the term extractor's half of the retrain."""
         self.show_idle("Training finished: keep the new model or roll back.")
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
@@ -211,6 +215,8 @@ class TrainingPanel(QWidget):
         self.verdict_label.setText(verdict)
         self.verdict_label.setVisible(bool(verdict))
         self.pending_label.setText(pending)
+        self.extractor_label.setText(extractor)
+        self.extractor_label.setVisible(bool(extractor))
         if confusion:
             self.confusion.set_matrix(confusion)
         self.confusion.setVisible(bool(confusion))
@@ -246,3 +252,6 @@ class TrainingPanel(QWidget):
 
     def pending_text(self) -> str:
         return self.pending_label.text()
+
+    def extractor_text(self) -> str:
+        return self.extractor_label.text()

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-# Phases, in the order a run goes through them; engines name the epoch phases.
-LOADING, BODY, FEATURES, HEAD, LORA, SCORING, SAVING, PREDICTING, DONE = (
-    "loading", "body", "features", "head", "lora", "scoring", "saving", "predicting", "done")
+# Phases, in the order a run goes through them; engines name the epoch phases. EXTRACTOR: a
+# project retrain also fitting the term extractor (core/ml/terms/retrain.py), every step of it.
+LOADING, BODY, FEATURES, HEAD, LORA, SCORING, SAVING, EXTRACTOR, PREDICTING, DONE = (
+    "loading", "body", "features", "head", "lora", "scoring", "saving", "extractor", "predicting", "done")
 PHASE_TEXT = {LOADING: "loading base encoder", BODY: "phase 1/2", FEATURES: "phase 2/2 · caching features",
               HEAD: "phase 2/2 · head", LORA: "LoRA", SCORING: "scoring dev set", SAVING: "saving model",
-              PREDICTING: "predicting", DONE: "done"}
+              EXTRACTOR: "term extractor", PREDICTING: "predicting", DONE: "done"}
 
 
 class TrainingCancelled(Exception):
@@ -47,7 +48,7 @@ class TrainingProgress:
     def message(self) -> str:
         """A one-line description for a terminal (never parsed back)."""
         parts = [PHASE_TEXT.get(self.phase, self.phase)]
-        if self.epoch and self.phase in (BODY, HEAD, LORA):
+        if self.epoch and self.phase in (BODY, HEAD, LORA, EXTRACTOR):
             parts.append(f"epoch {self.epoch}/{self.epochs}")
         if self.loss is not None:
             parts.append(f"loss {self.loss:.3f}")

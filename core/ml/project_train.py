@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from core.ml.events import PREDICTING, SAVING, Progress, TrainingCancelled, TrainingProgress
 from core.ml.split import stratified_split
+from core.ml.terms.retrain import ExtractorRetrainConfig, PendingExtractor, fit_project_extractor
 from core.storage.errors import StoreError
 from core.storage.records import ModelVersionRecord, TrainingRunRecord
 from core.storage.repository import Project
@@ -26,13 +27,17 @@ PREDICT_CHUNK = 2048  # terms predicted (and committed) at a time
 def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None = None, dev_format: str | None = None,
                   dev_fraction: float = 0.1, on_progress: Progress | None = None,
                   should_stop: Callable[[], bool] | None = None, models_dir: str | Path | None = None,
-                  on_epoch: Callable[[dict[str, Any]], None] | None = None, activate: bool = True
+                  on_epoch: Callable[[dict[str, Any]], None] | None = None, activate: bool = True,
+                  extractor: ExtractorRetrainConfig | None = None
                   ) -> tuple[TrainingRunRecord, ModelVersionRecord | None]:
     """Train ``cfg`` (a ``TrainConfig``) on the project's current labels; register the model, active if ``activate``.
 
     ``project``: a project file or a database URL (``models_dir`` as for ``Project.open``).
     Dev data: ``dev_file`` (any format, labels required) or a stratified ``dev_fraction`` of the labels.
     ``activate=False`` registers it inactive (the app activates it when the person keeps it).
+    ``extractor``: when the project has enough fully annotated sentences, the term extractor is
+    retrained too (default ``ExtractorRetrainConfig()``; ``enabled=False`` skips it); the run's
+    metrics say under ``"extractor"`` whether it was updated, and its dev F1.
     Returns (run, version); version is None when cancelled. Any failure marks the run failed and re-raises.
     """
     from core.ml.train import train
@@ -51,6 +56,7 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
         run = store.start_run({"train": cfg.to_dict(), "dev_file": str(dev_file) if dev_file else None,
                                "dev_fraction": None if dev_file else dev_fraction})
         folder: Path | None = None
+        pending: PendingExtractor | None = None
         try:
             snapshot = store.labeled_examples()  # one read transaction; labeling goes on meanwhile
             if len(snapshot) < MIN_LABELS:
@@ -82,18 +88,43 @@ def train_project(project: str | Path, cfg: Any, *, dev_file: str | Path | None 
             folder = store.new_model_folder(run.id)
             folder.parent.mkdir(parents=True, exist_ok=True)
             result.model.save(folder)  # temp folder + fsync + rename: complete or absent
+            del result  # the extractor trains next: hold one network in memory, not two
+            pending = fit_project_extractor(store, extractor or ExtractorRetrainConfig(), base_model=cfg.base_model,
+                                            device=cfg.device, seed=cfg.seed, run_id=run.id,
+                                            on_progress=on_progress, should_stop=should_stop)
             _check_stop(should_stop)  # the last moment a cancel can still leave the project unchanged
             version = store.register_model(folder, cfg.engine, cfg.base_model, cfg.to_dict(), metrics,
                                            n_labels=len(snapshot), activate=activate)
-            run = store.finish_run(run.id, "succeeded", metrics=metrics, model_version_id=version.id)
+            run_metrics = {**metrics, "extractor": _register_extractor(store, pending, run.id)}
+            run = store.finish_run(run.id, "succeeded", metrics=run_metrics, model_version_id=version.id)
             return run, version
         except TrainingCancelled:
             _discard(store, folder)
+            _discard_extractor(store, pending)
             return store.finish_run(run.id, "cancelled", error="cancelled"), None
         except BaseException as exc:
             _discard(store, folder)
+            _discard_extractor(store, pending)
             store.finish_run(run.id, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def _register_extractor(store: Project, pending: PendingExtractor, run_id: int) -> dict[str, Any]:
+    """Make the new extractor the project's own (if one was saved); the result says where it is."""
+    if pending.folder is None:
+        return pending.result
+    record = store.register_extractor(pending.folder, {k: pending.result.get(k) for k in
+                                                       ("dev_f1", "dev", "n_train", "n_dev")}, run_id)
+    return {**pending.result, "folder": record.folder}
+
+
+def _discard_extractor(store: Project, pending: PendingExtractor | None) -> None:
+    """Remove an extractor folder saved for a run that did not register it."""
+    if pending is None or pending.folder is None or not pending.folder.is_dir():
+        return
+    own = store.project_extractor()
+    if own is None or Path(own.folder).resolve() != pending.folder.resolve():
+        shutil.rmtree(pending.folder, ignore_errors=True)
 
 
 def _check_stop(should_stop: Callable[[], bool] | None) -> None:

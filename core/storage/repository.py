@@ -21,6 +21,7 @@ from core.domain import Polarity, validate_span
 from core.storage.base import TERM_COLUMNS, StoreBase, label_event, stamp, term_record
 from core.storage.db import connect, display, mask, reader, sqlite_path, to_url, writer
 from core.storage.errors import NotAProjectError, StoreError
+from core.storage.extractors import ExtractorsMixin
 from core.storage.io import ImportExportMixin
 from core.storage.migrations import ensure_schema, read_version
 from core.storage.versions import ModelsMixin
@@ -37,7 +38,7 @@ EDIT_SOURCES = ("human", "import")
 
 
 class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin, SuggestionsMixin, SummaryMixin,
-              StoreBase):
+              ExtractorsMixin, StoreBase):
     """An open project. Use ``Project.open`` / ``Project.create``; close it (or use ``with``).
 
     ``location`` names it in messages: the file, or the URL with its password as ***.
