@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from app.dialogs.error_dialog import show_error
-from app.services.suggest_service import SuggestProgress, extractor_folder, suggest_job
+from app.services.suggest_service import SuggestProgress, suggest_job
 from app.state.app_state import AppState
 from app.state.settings import Key
 from app.views.main_window import MainWindow
@@ -75,7 +75,7 @@ class SuggestController(QObject):
     def start(self) -> bool:
         if self.state.project is None or self._worker is not None:
             return False
-        folder = extractor_folder(self.starter_extractor)
+        folder = self.starter_extractor
         device = str(self.state.ctx.settings.get(Key.DEVICE))
         worker = Worker(suggest_job, *self.state.job_target(), str(folder) if folder else None, device)
         worker.progress.connect(self._on_progress)

@@ -29,25 +29,20 @@ class SuggestProgress:
     total: int
 
 
-def extractor_folder(starter: Path | None) -> Path | None:
-    """The extractor to suggest with: the shipped starter (None: core's default starter folder).
-
-    The one place that picks it: once a project can hold an extractor of its own (trained from its
-    "all terms done" sentences), that one goes first here."""
-    return starter
-
-
 def suggest_job(project: str, models_dir: str | None, extractor_dir: str | None, device: str, *,
                 on_progress: Callable[[Any], None], should_stop: Callable[[], bool]) -> Any:
     """Worker function: suggestions for every sentence; returns core's ``SuggestReport`` (None: stopped
     before the first chunk)."""
     from core.ml.terms.pipeline import load_extractor, suggest_project
+    from core.ml.terms.retrain import project_extractor_folder
     from core.serve import load_predictor
 
     with young_collections_only(), Project.open(project, recover_runs=False, models_dir=models_dir) as store:
         total = store.count()
         on_progress(SuggestProgress("loading", 0, total))
-        extractor = load_extractor(extractor_dir, device)
+        # The project's own extractor (a retrain fitted it) goes first, then the given starter
+        # (None: core's shipped one).
+        extractor = load_extractor(project_extractor_folder(store) or extractor_dir, device)
         if should_stop():
             return None
         active = store.active_model()

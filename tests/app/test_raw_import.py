@@ -340,3 +340,30 @@ def test_long_jobs_hold_back_only_the_full_collections_and_restore_them():
             assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] == NEVER
         assert gc.get_threshold()[2] == NEVER  # the other job still runs
     assert gc.get_threshold() == before and gc.isenabled()
+
+
+def test_suggest_job_prefers_the_extractor_the_project_trained_for_itself(tmp_path: Path, tiny_extractor: Path):
+    """A retrain registers the project's own extractor; "Suggest terms" must use it before the starter
+    (here a folder that does not exist, so using it would fail)."""
+    import shutil
+
+    from app.services.suggest_service import suggest_job
+    from core.ml.terms.extractor import TermExtractor
+
+    db = tmp_path / "own.polarity"
+    texts = [TRAIN[0][0], TRAIN[2][0]]
+    with Project.create(db) as store:
+        store.import_file(_write(tmp_path / "raw.txt", "\n".join(texts) + "\n"), None)
+        own = store.new_extractor_folder()
+        shutil.copytree(tiny_extractor, own)
+        store.register_extractor(own, {"dev_f1": 1.0})
+        models_dir = str(store.models_dir)
+    report = suggest_job(str(db), models_dir, str(tmp_path / "no-such-starter"), "cpu",
+                         on_progress=lambda _e: None, should_stop=lambda: False)
+    expected = TermExtractor.load(tiny_extractor, device="cpu").extract(texts)
+    assert report.added == sum(len(x) for x in expected) > 0
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
