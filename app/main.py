@@ -86,15 +86,24 @@ def build(ctx: AppContext) -> tuple[MainWindow, AppController]:
 
 
 def preload_first_model(ctx: AppContext, start_with: str | None = None) -> bool:
-    """On a first launch (no project given, none opened before) the demo project's model is a copy
-    of the starter: start opening its ONNX export now, while the window is built and the demo
-    made (core.serve.preload; one onnxruntime thread, as the predictor lane loads it)."""
+    """Start opening the ONNX export of the model the first prediction will need, while the window
+    is built (core.serve.preload; one onnxruntime thread, as the predictor lane loads it): on a first
+    launch the demo project's model, a copy of the starter; on a returning user's launch (or with a
+    project file given) that local project's active model, found by one read-only sqlite query.
+    Server projects are not preloaded (their lookup needs the network)."""
+    from app.state.app_state import is_url
     from app.state.settings import Key
-    from core.serve.preload import preload
+    from core.serve.preload import active_model_folder, preload
 
-    if start_with or ctx.settings.get(Key.LAST_PROJECT) or ctx.settings.get(Key.DEVICE) == "cuda":
+    if ctx.settings.get(Key.DEVICE) == "cuda":
         return False
-    return preload(ctx.starter_model, threads=1)
+    where = start_with or ctx.settings.get(Key.LAST_PROJECT)
+    if not where:
+        return preload(ctx.starter_model, threads=1)
+    if is_url(str(where)):
+        return False
+    folder = active_model_folder(str(where))
+    return folder is not None and preload(folder, threads=1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

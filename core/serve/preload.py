@@ -71,3 +71,26 @@ def take(path: Path, precision: str, threads: int) -> Any | None:
         return future.result()
     except Exception:  # noqa: BLE001 - the caller's own load says what is wrong
         return None
+
+
+def active_model_folder(db_file: str | Path) -> Path | None:
+    """The active model's folder of a local project file, read with one read-only sqlite query (no
+    SQLAlchemy, no schema check, nothing written), for a returning user's preload; None where the
+    file is not a project, has no active model, or cannot be read now."""
+    import sqlite3
+
+    db = Path(db_file)
+    if not db.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2)
+        try:
+            row = conn.execute("SELECT folder FROM model_versions WHERE active = 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if row is None or not row[0]:
+        return None
+    folder = Path(row[0])
+    return folder if folder.is_absolute() else db.parent / folder  # stored relative to the project file
