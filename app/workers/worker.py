@@ -8,7 +8,7 @@ service's own record) and delivers it as the ``progress`` signal.
 
 Two ways to run one:
 - ``start_worker`` gives a one-off job its own QThread, the Buzz way (moveToThread, started ->
-  run, outcome -> quit, finished -> deleteLater); ``stop_and_wait`` shuts it down from closeEvent.
+  run, outcome -> quit, finished -> wait, then deleteLater); ``stop_and_wait`` shuts it down from closeEvent.
 - ``WorkerLane`` is one long-lived thread that runs workers one after another, in the order
   submitted: for services whose state must stay on one thread (the predictor's loaded model,
   a poll connection). The state is a plain object that only the lane's jobs touch.
@@ -138,7 +138,10 @@ def start_worker(worker: Worker, parent: QObject | None) -> QThread:
     worker.failed.connect(thread.quit)
     worker.cancelled.connect(thread.quit)
     thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
+    # Not finished -> thread.deleteLater: finished() is emitted from inside the ending thread, and
+    # the GUI thread could then destroy the QThread while its native thread is still in its
+    # finish step (a rare crash in the app tests). The reaper waits for the end, then deletes.
+    thread.finished.connect(_reaper().reap)
     # The Python wrapper of the worker must outlive the run even if the caller drops it.
     thread._worker_ref = worker  # type: ignore[attr-defined]
     if parent is None:
@@ -146,6 +149,27 @@ def start_worker(worker: Worker, parent: QObject | None) -> QThread:
         _ORPHANS.append(thread)
     thread.start()
     return thread
+
+
+class _ThreadReaper(QObject):
+    """Lives in the GUI thread; deletes a one-off worker's QThread once its native thread has ended."""
+
+    @Slot()
+    def reap(self) -> None:
+        thread = self.sender()
+        if isinstance(thread, QThread) and shiboken6.isValid(thread):
+            thread.wait()  # queued after finished(): the thread is past its last line, or nearly
+            thread.deleteLater()
+
+
+_REAPER: list[_ThreadReaper] = []
+
+
+def _reaper() -> _ThreadReaper:
+    """The one reaper, made on first use by the thread that starts workers (the GUI thread)."""
+    if not _REAPER or not shiboken6.isValid(_REAPER[0]):
+        _REAPER[:] = [_ThreadReaper()]
+    return _REAPER[0]
 
 
 def is_running(thread: QThread | None) -> bool:
