@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.services.poll_service import _Connection, failure_text
-from app.workers.worker import Worker, WorkerLane
+from app.services.project_lane import ProjectLaneService
+from app.workers.worker import Worker
 from core.storage import Project, StoreError
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,7 @@ def _term_review_job(conn: _Connection, generation: int, term_id: int, *, on_pro
         raise
 
 
-def _close_job(conn: _Connection, *, on_progress: Any, should_stop: Any) -> None:
-    conn.close()
-
-
-class TermReviewService(QObject):
+class TermReviewService(ProjectLaneService):
     """Each annotator's label of the chosen term, read on a lane with its own connection, so a
     label key still costs the GUI thread one write and one read. Only the newest term asked for
     is read once the read under way ends; answers for another term or project are dropped."""
@@ -64,21 +61,14 @@ class TermReviewService(QObject):
     review = Signal(object)  # TermReview of the term asked for last (None: it is gone)
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lane: WorkerLane | None = None
-        self._conn: _Connection | None = None
-        self._generation = 0
+        super().__init__("term-review", parent)
         self._busy = False
         self._wanted: int | None = None  # the term whose review should be on screen
         self._asked: int | None = None   # the term the running read is for
 
     def set_project(self, target: str | None, models_dir: str | None = None) -> None:
-        self._generation += 1
         self._busy, self._wanted = False, None
-        self.shutdown()
-        if target is not None:
-            self._conn = _Connection(target, models_dir)
-            self._lane = WorkerLane("term-review", self)
+        self._open_lane(target, models_dir)
 
     def request(self, term_id: int | None) -> None:
         self._wanted = term_id
@@ -105,12 +95,3 @@ class TermReviewService(QObject):
     def _on_failed(self, message: str) -> None:
         self._busy = False
         log.warning("cannot read the term's annotators: %s", failure_text(message))
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        lane, conn, self._lane, self._conn = self._lane, self._conn, None, None
-        if lane is None or conn is None:
-            return True
-        done = lane.stop(timeout_ms, last=Worker(_close_job, conn))
-        if done:
-            lane.deleteLater()
-        return done

@@ -13,7 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.services.poll_service import _Connection, failure_text
-from app.workers.worker import Worker, WorkerLane
+from app.services.project_lane import ProjectLaneService
+from app.workers.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +36,22 @@ def open_suggestions_job(conn: _Connection, generation: int, *, on_progress: Any
         raise
 
 
-def _close_job(conn: _Connection, *, on_progress: Any, should_stop: Any) -> None:
-    conn.close()
-
-
-class StatsService(QObject):
+class StatsService(ProjectLaneService):
     """Reads one count of the open project off the GUI thread: by default its ``ProjectStats``;
     ``job`` reads something else (``open_suggestions_job``: the sentences with open suggestions)."""
 
     stats = Signal(object)  # what ``job`` read: ProjectStats of the open project, by default
 
     def __init__(self, parent: QObject | None = None, job: Any = _stats_job, name: str = "stats") -> None:
-        super().__init__(parent)
+        super().__init__(name, parent)
         self._job, self._name = job, name
-        self._lane: WorkerLane | None = None
-        self._conn: _Connection | None = None
-        self._generation = 0
         self._busy = False
         self._again = False
 
     def set_project(self, target: str | None, models_dir: str | None = None) -> None:
         """Read counts of ``target`` from now on (None: no project); the old connection closes."""
-        self._generation += 1
         self._busy = self._again = False
-        self.shutdown()
-        if target is not None:
-            self._conn = _Connection(target, models_dir)
-            self._lane = WorkerLane(self._name, self)
+        self._open_lane(target, models_dir)
 
     def request(self) -> None:
         if self._lane is None or self._conn is None:
@@ -90,12 +80,3 @@ class StatsService(QObject):
     def _on_failed(self, message: str) -> None:
         self._busy = False
         log.warning("cannot read the project's %s: %s", self._name, failure_text(message))
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        lane, conn, self._lane, self._conn = self._lane, self._conn, None, None
-        if lane is None or conn is None:
-            return True
-        done = lane.stop(timeout_ms, last=Worker(_close_job, conn))
-        if done:
-            lane.deleteLater()
-        return done

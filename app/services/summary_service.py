@@ -16,7 +16,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.services.poll_service import _Connection, failure_text
-from app.workers.worker import Worker, WorkerLane
+from app.services.project_lane import ProjectLaneService
+from app.workers.worker import Worker
 from core.domain import Polarity
 from core.storage.summary import write_summary_csv
 
@@ -68,11 +69,7 @@ def _apply_job(conn: _Connection, needle: str, polarity: Polarity | None, author
     return _guarded(conn, lambda p: p.label_everywhere(needle, polarity, author=author))
 
 
-def _close_job(conn: _Connection, *, on_progress: Any, should_stop: Any) -> None:
-    conn.close()
-
-
-class SummaryService(QObject):
+class SummaryService(ProjectLaneService):
     summary = Signal(object)        # SummaryAnswer
     summaryFailed = Signal(str)
     exported = Signal(str, int)     # path, rows written
@@ -82,21 +79,14 @@ class SummaryService(QObject):
     labelFailed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lane: WorkerLane | None = None
-        self._conn: _Connection | None = None
-        self._generation = 0
+        super().__init__("summary", parent)
         self._busy = False
         self._again: SummaryQuery | None = None
 
     def set_project(self, target: str | None, models_dir: str | None = None) -> None:
         """Work on ``target`` from now on (None: no project); the old connection closes on its lane."""
-        self._generation += 1
         self._busy, self._again = False, None
-        self.shutdown()
-        if target is not None:
-            self._conn = _Connection(target, models_dir)
-            self._lane = WorkerLane("summary", self)
+        self._open_lane(target, models_dir)
 
     @property
     def busy(self) -> bool:
@@ -181,12 +171,3 @@ class SummaryService(QObject):
     @Slot(str)
     def _on_label_failed(self, message: str) -> None:
         self.labelFailed.emit(message)
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        lane, conn, self._lane, self._conn = self._lane, self._conn, None, None
-        if lane is None or conn is None:
-            return True
-        done = lane.stop(timeout_ms, last=Worker(_close_job, conn))
-        if done:
-            lane.deleteLater()
-        return done
