@@ -102,6 +102,17 @@ class StoreBase:
         except ValueError:
             return str(path)
 
+    def _fresh_folder(self, run_id: int | None, prefix: str, plain: str) -> Path:
+        """An unused folder name under ``models_dir`` (not created: the model's save makes it):
+        ``{prefix}run{id}-{time}``, or ``{plain}-{time}`` outside a run; ``-2``, ``-3`` if taken."""
+        when = utcnow().strftime("%Y%m%d-%H%M%S")
+        base = f"{prefix}run{run_id}-{when}" if run_id is not None else f"{plain}-{when}"
+        folder, n = self.models_dir / base, 1
+        while folder.exists():
+            n += 1
+            folder = self.models_dir / f"{base}-{n}"
+        return folder
+
     def _absolute_folder(self, stored: str) -> Path:
         path = Path(stored)
         return path if path.is_absolute() else self.project_dir / path

@@ -48,13 +48,7 @@ class ExtractorsMixin(StoreBase):
 
     def new_extractor_folder(self, run_id: int | None = None) -> Path:
         """A fresh folder name under ``models_dir`` (not created: ``TermExtractor.save`` makes it)."""
-        when = utcnow().strftime("%Y%m%d-%H%M%S")
-        base = f"extractor-run{run_id}-{when}" if run_id is not None else f"extractor-{when}"
-        folder, n = self.models_dir / base, 1
-        while folder.exists():
-            n += 1
-            folder = self.models_dir / f"{base}-{n}"
-        return folder
+        return self._fresh_folder(run_id, "extractor-", "extractor")
 
     def register_extractor(self, folder: str | Path, metrics: dict[str, Any],
                            run_id: int | None = None) -> ExtractorRecord:

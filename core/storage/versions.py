@@ -72,13 +72,7 @@ class ModelsMixin(StoreBase):
 
     def new_model_folder(self, run_id: int | None = None) -> Path:
         """A fresh folder name under ``models_dir`` (not created: ``PolarityModel.save`` makes it)."""
-        when = utcnow().strftime("%Y%m%d-%H%M%S")
-        base = f"run{run_id}-{when}" if run_id is not None else f"model-{when}"
-        folder, n = self.models_dir / base, 1
-        while folder.exists():
-            n += 1
-            folder = self.models_dir / f"{base}-{n}"
-        return folder
+        return self._fresh_folder(run_id, "", "model")
 
     def register_model(self, folder: str | Path, engine: str, base_model: str, config: dict[str, Any],
                        metrics: dict[str, Any], n_labels: int, activate: bool = True) -> ModelVersionRecord:
