@@ -17,7 +17,17 @@ from core.ml.events import SCORING, Progress, TrainingCancelled, TrainingProgres
 from core.ml.metrics import evaluate
 from core.domain import LABELS
 
-__all__ = ["Context", "Progress", "TrainingCancelled"]
+__all__ = ["Context", "Progress", "TrainingCancelled", "adamw"]
+
+
+def adamw(groups: Any, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW with the fused kernel where torch has one for these parameters: on 2 CPU cores the
+    per-tensor update of the whole MiniLM (~23 M weights, ~200 tensors) cost 0.16 s a step, a
+    third of a full fine-tuning step; fused, 0.03 s (benchmarks/bench_step.py). Same maths."""
+    try:
+        return torch.optim.AdamW(groups, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # a device or dtype without the fused kernel
+        return torch.optim.AdamW(groups, weight_decay=weight_decay)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from core.ml.events import LORA
-from core.ml.loop import Context, epoch_entry, linear_schedule, score_dev, train_epoch
+from core.ml.loop import Context, adamw, epoch_entry, linear_schedule, score_dev, train_epoch
 from core.ml.network import lora_config
 
 
@@ -24,10 +24,10 @@ def run(ctx: Context, new_token_ids: list[int]) -> tuple[dict[str, Any], dict[st
     cfg, net = ctx.cfg, ctx.net
     config = lora_config(cfg, net.encoder, new_token_ids)
     net.encoder = get_peft_model(net.encoder, config)
-    optimizer = torch.optim.AdamW([
+    optimizer = adamw([
         {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": cfg.lr[0]},
-        {"params": net.head.parameters(), "lr": cfg.head_lr},
-    ], weight_decay=cfg.weight_decay)
+        {"params": list(net.head.parameters()), "lr": cfg.head_lr},
+    ], cfg.weight_decay)
     epochs = cfg.epochs[0]
     n_batches = len(ctx.train_batches(None))
     scheduler = linear_schedule(optimizer, max(1, epochs * n_batches), cfg.warmup_ratio)

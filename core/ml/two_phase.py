@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from core.ml.events import BODY, FEATURES, HEAD
-from core.ml.loop import (Context, encoded_features, epoch_entry, head_logits, linear_schedule,
+from core.ml.loop import (Context, adamw, encoded_features, epoch_entry, head_logits, linear_schedule,
                           metrics_from_logits, train_epoch)
 
 
@@ -23,10 +23,10 @@ def train_body(ctx: Context) -> None:
     epochs = cfg.epochs[0]
     if epochs == 0:
         return
-    optimizer = torch.optim.AdamW([
-        {"params": net.encoder.parameters(), "lr": cfg.lr[0]},
-        {"params": net.head.parameters(), "lr": cfg.head_lr},
-    ], weight_decay=cfg.weight_decay)
+    optimizer = adamw([
+        {"params": list(net.encoder.parameters()), "lr": cfg.lr[0]},
+        {"params": list(net.head.parameters()), "lr": cfg.head_lr},
+    ], cfg.weight_decay)
     n_batches = len(ctx.train_batches(None))
     scheduler = linear_schedule(optimizer, epochs * n_batches, cfg.warmup_ratio)
     for epoch in range(epochs):
@@ -57,7 +57,7 @@ def head_phase(ctx: Context, train_feats: torch.Tensor, dev_feats: torch.Tensor 
     cfg, net = ctx.cfg, ctx.net
     epochs = cfg.epochs[1]
     head = net.head
-    optimizer = torch.optim.AdamW(head.parameters(), lr=cfg.lr[1], weight_decay=cfg.weight_decay)
+    optimizer = adamw([{"params": list(head.parameters()), "lr": cfg.lr[1]}], cfg.weight_decay)
     loss_fn = ctx.loss_fn()
     y = torch.tensor(ctx.train_y)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -80,7 +80,7 @@ def head_phase(ctx: Context, train_feats: torch.Tensor, dev_feats: torch.Tensor 
 def fit_head(ctx: Context, head: nn.Module, feats: torch.Tensor, y: torch.Tensor, epochs: int, label: str) -> None:
     """Train a head on cached features for ``epochs`` (no selection); used for out-of-fold calibration."""
     cfg = ctx.cfg
-    optimizer = torch.optim.AdamW(head.parameters(), lr=cfg.lr[1], weight_decay=cfg.weight_decay)
+    optimizer = adamw([{"params": list(head.parameters()), "lr": cfg.lr[1]}], cfg.weight_decay)
     loss_fn = ctx.loss_fn()
     gen = torch.Generator().manual_seed(cfg.seed)
     for _ in range(epochs):

@@ -109,14 +109,14 @@ def _attach_lora(net: torch.nn.Module, cfg: ExtractorConfig) -> tuple[dict[str, 
 def _fit(cfg: ExtractorConfig, model: Any, tokenizer: Any, train: Sequence[AnnotatedSentence],
          dev: Sequence[AnnotatedSentence], device: str, on_progress: Any, should_stop: Any) -> list[dict[str, Any]]:
     from core.ml.device import autocast, grad_scaler
-    from core.ml.loop import linear_schedule
+    from core.ml.loop import adamw, linear_schedule
 
     items = [_item(s) for s in train]
     head = model.base_model.model.classifier if cfg.engine == "lora" else model.classifier
     head_ids = {id(p) for p in head.parameters()}
     body = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
-    optimizer = torch.optim.AdamW([{"params": body, "lr": cfg.lr}, {"params": list(head.parameters()),
-                                   "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
+    optimizer = adamw([{"params": body, "lr": cfg.lr}, {"params": list(head.parameters()), "lr": cfg.head_lr}],
+                      cfg.weight_decay)
     n_batches = len(batches_by_length([len(w) for w, _ in items], cfg.batch_size, 0))
     total = max(1, cfg.epochs * n_batches)
     scheduler = linear_schedule(optimizer, total, cfg.warmup_ratio)
