@@ -107,7 +107,7 @@ class LabelingController(QObject):
         panel.show_sentence(rec.text, term_spans(rec))
         row = self.model.row_of(rec.id)
         where = f"Sentence {row + 1} of {self.model.total()}" if row is not None else f"Sentence #{rec.id}"
-        panel.show_position(where, rec.external_id or rec.source or "")
+        panel.show_position(where, origin_text(rec))
         if span is None:
             first = next((t for t in rec.terms if t.label is None), rec.terms[0] if rec.terms else None)
             span = (first.start, first.end) if first is not None else None
@@ -391,3 +391,12 @@ class LabelingController(QObject):
             row = self.model.row_of(self._record.id)
             rec = self.model.record(row) if row is not None else self._record
             self.show_sentence(rec, self._span)
+
+
+def origin_text(rec: SentenceRecord) -> str:
+    """Where the sentence came from, for the header: a raw text's file, document and place in it
+    ("answers.csv · document R17, sentence 2"), else the imported id or the file."""
+    if rec.document is not None:
+        doc, pos = rec.document
+        return f"{rec.source} · document {doc}, sentence {pos + 1}" if rec.source else f"document {doc}, sentence {pos + 1}"
+    return rec.external_id or rec.source or ""

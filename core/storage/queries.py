@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.domain import LABEL_NAMES, Polarity, TermExample
 from core.storage.base import TERM_COLUMNS, StoreBase, term_record
+from core.storage.documents import SentenceDocument
 from core.storage.search import matching_ids, text_index_kind
 from core.storage.records import ProjectStats, SentenceFilter, SentenceRecord
 from core.storage.review import INCLUDE_ACCEPTED_SETTING, adjudicated_label
@@ -138,14 +139,17 @@ class QueryMixin(StoreBase):
         if not ids:
             return []
         rows = {r.id: r for r in s.execute(select(Sentence.id, Sentence.text, Sentence.source,
-                                                  Sentence.external_id, Sentence.position)
+                                                  Sentence.external_id, Sentence.position,
+                                                  SentenceDocument.document_id, SentenceDocument.document_position)
+                                           .outerjoin(SentenceDocument, SentenceDocument.sentence_id == Sentence.id)
                                            .where(Sentence.id.in_(ids)))}
         terms: dict[int, list[Any]] = {i: [] for i in ids}
         for t in s.execute(select(*TERM_COLUMNS).where(Term.sentence_id.in_(ids))
                            .order_by(Term.sentence_id, Term.start, Term.end, Term.id)):
             terms[t.sentence_id].append(t)
         return [SentenceRecord(id=r.id, text=r.text, source=r.source, external_id=r.external_id or None,
-                               position=r.position, terms=tuple(term_record(t, r.text) for t in terms[r.id]))
+                               position=r.position, terms=tuple(term_record(t, r.text) for t in terms[r.id]),
+                               document=(r.document_id, r.document_position) if r.document_id is not None else None)
                 for r in (rows[i] for i in ids if i in rows)]
 
     def stats(self) -> ProjectStats:

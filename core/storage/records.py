@@ -50,6 +50,8 @@ class SentenceRecord:
     external_id: str | None
     position: int
     terms: tuple[TermRecord, ...] = ()
+    # (document id, 0-based position in it) for a sentence split from raw text; None otherwise.
+    document: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

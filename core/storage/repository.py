@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.domain import Polarity, validate_span
 from core.storage.base import TERM_COLUMNS, StoreBase, label_event, stamp, term_record
 from core.storage.db import connect, display, mask, reader, sqlite_path, to_url, writer
+from core.storage.documents import SentenceDocument
 from core.storage.errors import NotAProjectError, StoreError
 from core.storage.extractors import ExtractorsMixin
 from core.storage.io import ImportExportMixin
@@ -191,8 +192,11 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin
     def _sentence_record(self, s: Any, row: Sentence) -> SentenceRecord:
         terms = s.execute(select(*TERM_COLUMNS).where(Term.sentence_id == row.id)
                           .order_by(Term.start, Term.end, Term.id)).all()
+        doc = s.execute(select(SentenceDocument.document_id, SentenceDocument.document_position)
+                        .where(SentenceDocument.sentence_id == row.id)).first()
         return SentenceRecord(id=row.id, text=row.text, source=row.source, external_id=row.external_id or None,
-                              position=row.position, terms=tuple(term_record(t, row.text) for t in terms))
+                              position=row.position, terms=tuple(term_record(t, row.text) for t in terms),
+                              document=(doc[0], doc[1]) if doc is not None else None)
 
     # -- labels ------------------------------------------------------------------------------------
 

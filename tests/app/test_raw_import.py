@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.raw_import_service import preview_job
+from app_helpers import show_sentence
 from core.formats.raw import PREVIEW_BYTES
 from core.storage import Project
 
@@ -132,6 +133,11 @@ def test_a_csv_takes_the_chosen_text_and_id_columns(qtbot, app, project_file: Pa
         ("The app crashes at login.", "T-7", 0), ("Support never replied.", "T-7", 1),
         ("Refund arrived quickly.", "T-9", 0)]
     close_offer(controller)
+    qtbot.waitUntil(lambda: any(window.sentence_model.record(r).text == "Support never replied."
+                                for r in range(window.sentence_model.rowCount())), timeout=10000)
+    show_sentence(window, controller, "Support never replied.")
+    # The header says where the sentence came from, not its internal "T-7:1" id.
+    assert window.term_panel.source_label.text() == "tickets.csv · document T-7, sentence 2"
 
 
 def test_unchecking_split_keeps_each_text_whole(qtbot, app, project_file: Path, tmp_path: Path):

@@ -54,6 +54,9 @@ def test_csv_import_splits_keeps_documents_and_reimport_adds_nothing(project, tm
     again = project.import_file(path, text_column="answer", id_column="id")
     assert again.sentences_added == 0 and counts(project) == (3, 0, 0, 3)
     assert project.count(SentenceFilter()) == 3  # raw sentences are listed like any other
+    records = project.page(SentenceFilter(), 0, 10)
+    assert sorted(r.document for r in records) == [("a1", 0), ("a1", 1), ("a3", 0)]
+    assert project.get_sentence(records[0].id).document == records[0].document
 
 
 def test_no_split_keeps_each_text_whole_and_txt_documents_are_lines(project, tmp_path: Path) -> None:
