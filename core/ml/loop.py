@@ -21,9 +21,10 @@ __all__ = ["Context", "Progress", "TrainingCancelled", "adamw"]
 
 
 def adamw(groups: Any, weight_decay: float) -> torch.optim.Optimizer:
-    """AdamW with the fused kernel where torch has one for these parameters: on 2 CPU cores the
-    per-tensor update of the whole MiniLM (~23 M weights, ~200 tensors) cost 0.16 s a step, a
-    third of a full fine-tuning step; fused, 0.03 s (benchmarks/bench_step.py). Same maths."""
+    """AdamW with the fused kernel where torch has one for these parameters. Same maths, less
+    time: on 2 CPU cores the per-tensor update of the whole MiniLM (~23 M weights) took 0.16 s of
+    a 0.47 s step of the term extractor's full fine-tuning (batch 16), fused 0.03 s; an epoch on
+    2,433 sentences went from 75 s to ~48 s."""
     try:
         return torch.optim.AdamW(groups, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):  # a device or dtype without the fused kernel
