@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from app.controllers.navigation import SentenceNavigator
-from app.controllers.terms import (REVIEW_SOURCES, label_state, next_unlabeled, review_owner, stored_prediction,
-                                   term_spans)
+from app.controllers.terms import (REVIEW_SOURCES, label_state, next_unlabeled, origin_text, review_owner,
+                                   stored_prediction, term_spans)
 from app.dialogs.error_dialog import show_error
 from app.services.predictor_service import PredictionService, PredictKey
 from app.state.app_state import AppState
@@ -391,12 +391,3 @@ class LabelingController(QObject):
             row = self.model.row_of(self._record.id)
             rec = self.model.record(row) if row is not None else self._record
             self.show_sentence(rec, self._span)
-
-
-def origin_text(rec: SentenceRecord) -> str:
-    """Where the sentence came from, for the header: a raw text's file, document and place in it
-    ("answers.csv · document R17, sentence 2"), else the imported id or the file."""
-    if rec.document is not None:
-        doc, pos = rec.document
-        return f"{rec.source} · document {doc}, sentence {pos + 1}" if rec.source else f"document {doc}, sentence {pos + 1}"
-    return rec.external_id or rec.source or ""

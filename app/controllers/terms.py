@@ -48,3 +48,12 @@ def review_owner(source: str | None, newest: LabelEvent | None, me: str | None) 
         return f"Accepted prediction (v{version})" if version is not None else "Accepted prediction"
     by = newest.author if newest is not None else None
     return "Final (you)" if by is not None and by == me else f"Final ({by})" if by else "Final"
+
+
+def origin_text(rec: SentenceRecord) -> str:
+    """Where the sentence came from, for the header: a raw text's file, document and place in it
+    ("answers.csv · document R17, sentence 2"), else the imported id or the file."""
+    if rec.document is not None:
+        doc, pos = rec.document
+        return f"{rec.source} · document {doc}, sentence {pos + 1}" if rec.source else f"document {doc}, sentence {pos + 1}"
+    return rec.external_id or rec.source or ""

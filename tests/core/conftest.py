@@ -12,11 +12,14 @@ models folder under the test's tmp_path (children started by a test inherit it).
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # saved_schemas, the released DDL for the migration tests
 
 PG_ENV = "POLARITY_TEST_PG_URL"
 BACKENDS = ("sqlite", "postgresql")
