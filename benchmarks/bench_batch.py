@@ -4,7 +4,7 @@ Builds JSONL inputs of N terms (the centrale dev sentences repeated with varied 
 temporary folder, then runs `predict_file` on each in a fresh process, so every peak RSS is
 that run's own. Flat peak memory across sizes shows the stream holds no file in memory.
 
-    python benchmarks/bench_batch.py --sizes 10000 100000 1000000 --model DIR
+    python benchmarks/bench_batch.py --sizes 10000 100000 1000000 --model DIR [--runtime onnx]
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ def make_input(path: Path, n: int) -> None:
             fh.write(json.dumps({"id": f"s{i}", "text": e.sentence, "start": e.start, "end": e.end}) + "\n")
 
 
-def run_one(model_dir: str, src: str, dst: str, batch_size: int) -> dict:
+def run_one(model_dir: str, src: str, dst: str, batch_size: int, runtime: str = "torch") -> dict:
     from core.batch import predict_file
-    from core.ml.model import PolarityModel
+    from core.serve import load_predictor
 
-    model = PolarityModel.load(model_dir, device="cpu")
+    model = load_predictor(model_dir, runtime=runtime, device="cpu")
     base_rss = peak_rss_mb()
     report = predict_file(model, src, dst, batch_size=batch_size)
-    report.update({"precision": model.precision, "rss_after_load_mb": base_rss, "peak_rss_mb": peak_rss_mb()})
+    report.update({"runtime": model.runtime, "precision": model.precision, "rss_after_load_mb": base_rss,
+                   "peak_rss_mb": peak_rss_mb(), "torch_imported": "torch" in sys.modules})
     return report
 
 
@@ -46,6 +47,7 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="*", type=int, default=[10_000, 100_000])
     ap.add_argument("--model", default=str(starter_model_dir()))
     ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--runtime", choices=("torch", "onnx"), default="torch")
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
     rows = []
@@ -54,7 +56,7 @@ def main() -> None:
             src, dst = Path(tmp) / f"in-{n}.jsonl", Path(tmp) / f"out-{n}.jsonl"
             make_input(src, n)
             with mp.get_context("spawn").Pool(1) as pool:
-                report = pool.apply(run_one, (args.model, str(src), str(dst), args.batch_size))
+                report = pool.apply(run_one, (args.model, str(src), str(dst), args.batch_size, args.runtime))
             report.update({"terms_in_file": n, "input_mb": round(src.stat().st_size / 2**20, 1),
                            "output_mb": round(dst.stat().st_size / 2**20, 1)})
             report.pop("output", None)
