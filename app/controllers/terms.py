@@ -51,9 +51,11 @@ def review_owner(source: str | None, newest: LabelEvent | None, me: str | None) 
 
 
 def origin_text(rec: SentenceRecord) -> str:
-    """Where the sentence came from, for the header: a raw text's file, document and place in it
-    ("answers.csv · document R17, sentence 2"), else the imported id or the file."""
+    """Where the sentence came from, for the header: a raw text's document, place in it and file
+    ("doc R17 · sentence 2 · answers.csv", short: the header is narrow and cuts the end off with
+    "…"), else the imported id or the file."""
     if rec.document is not None:
         doc, pos = rec.document
-        return f"{rec.source} · document {doc}, sentence {pos + 1}" if rec.source else f"document {doc}, sentence {pos + 1}"
+        where = f"doc {doc} · sentence {pos + 1}"
+        return f"{where} · {rec.source}" if rec.source else where
     return rec.external_id or rec.source or ""

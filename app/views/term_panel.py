@@ -17,6 +17,7 @@ from app.theme.style import LABEL_COLORS, UI
 from app.views.sentence.sentence_view import SentenceView, SuggestionSpan
 from app.views.sentence.words import TermSpan
 from app.widgets.annotator_strip import AnnotatorStrip
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.prob_bars import ProbabilityBars
 from core.domain import LABELS, Polarity, Prediction
 
@@ -54,7 +55,7 @@ class TermPanel(QWidget):
         head = QHBoxLayout()
         self.position_label = QLabel("No project open")
         self.position_label.setProperty("heading", True)
-        self.source_label = QLabel("")
+        self.source_label = ElidedLabel("")
         self.source_label.setProperty("muted", True)
         self.prev_button = QPushButton("◀  Previous")
         self.next_button = QPushButton("Next  ▶")

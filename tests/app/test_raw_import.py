@@ -137,7 +137,7 @@ def test_a_csv_takes_the_chosen_text_and_id_columns(qtbot, app, project_file: Pa
                                 for r in range(window.sentence_model.rowCount())), timeout=10000)
     show_sentence(window, controller, "Support never replied.")
     # The header says where the sentence came from, not its internal "T-7:1" id.
-    assert window.term_panel.source_label.text() == "tickets.csv · document T-7, sentence 2"
+    assert window.term_panel.source_label.text() == "doc T-7 · sentence 2 · tickets.csv"
 
 
 def test_unchecking_split_keeps_each_text_whole(qtbot, app, project_file: Path, tmp_path: Path):

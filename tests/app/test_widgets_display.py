@@ -123,3 +123,20 @@ def test_training_curve_merges_repeated_epoch_and_clears(qtbot) -> None:
     assert curve.points() == [(1, "lora", 0.9, 0.8), (2, "lora", 0.7, 0.82)]
     curve.clear()
     assert curve.points() == []
+
+
+def test_an_elided_label_ends_in_an_ellipsis_when_narrow_and_tells_the_whole_text(qtbot) -> None:
+    from app.widgets.elided_label import ElidedLabel
+
+    text = "doc T-7 · sentence 2 · a-rather-long-survey-export-name.csv"
+    label = ElidedLabel(text)
+    qtbot.addWidget(label)
+    label.resize(label.fontMetrics().horizontalAdvance(text) + 20, 24)
+    assert label.shown_text() == text
+    label.resize(120, 24)
+    shown = label.shown_text()
+    assert shown.endswith("…") and text.startswith(shown[:-1]) and len(shown) < len(text)
+    assert label.toolTip() == text and label.minimumSizeHint().width() == 0
+    assert distinct_colours(label) > 1  # it paints its text
+    label.setText("short")
+    assert label.toolTip() == "short"
