@@ -4,8 +4,7 @@
 around them. pysbd costs about 0.5 ms even on a text that is one sentence, so a text with no
 character where a sentence could end inside it skips pysbd; a test checks that this shortcut
 gives what pysbd gives. ``split_many`` splits a file's texts, on every core when there are many
-(pysbd is pure Python, about 1 ms a review: 100k reviews are minutes on one core), with one
-pysbd call per group of texts (``split_group``; tests check it gives what one call a text gives).
+(pysbd is pure Python, about 1 ms a review: 100k reviews are minutes on one core).
 """
 
 from __future__ import annotations
@@ -92,46 +91,8 @@ def _keep(text: str, spans: Spans, span: tuple[int, int] | None) -> None:
         spans.append(span)
 
 
-def split_group(texts: Sequence[str]) -> list[Spans]:
-    """``split`` of each text, with one pysbd call for all of them: the texts that need it are
-    joined by line breaks and pysbd's pieces are cut back at the joins. Half of pysbd's ~1.2 ms on
-    a two-sentence review is a fixed cost per call, so a group of 32 costs about half as much. A
-    piece that cannot be found again falls back to one call per text."""
-    hard = [i for i, t in enumerate(texts) if needs_segmenter(t)]
-    out = [split(t) if not needs_segmenter(t) else [] for t in texts]
-    if not hard:
-        return out
-    joined = _JOIN.join(texts[i] for i in hard)
-    starts, at = [], 0
-    for i in hard:
-        starts.append(at)
-        at += len(texts[i]) + len(_JOIN)
-    cuts: list[list[int]] = [[] for _ in hard]  # piece ends inside each text (offsets in that text)
-    at, k = 0, 0
-    for piece in _pieces(joined):
-        found = joined.find(piece, at)
-        if found < 0 or not piece:
-            return [split(t) for t in texts]
-        at = found + len(piece)
-        while k + 1 < len(hard) and starts[k + 1] <= at:
-            k += 1
-        if starts[k] < at < starts[k] + len(texts[hard[k]]):
-            cuts[k].append(at - starts[k])
-    for k, i in enumerate(hard):
-        text, spans, prev = texts[i], [], 0
-        for end in cuts[k] + [len(text)]:
-            _keep(text, spans, _strip(text, prev, end))
-            prev = end
-        out[i] = spans
-    return out
-
-
-_JOIN = "\n"
-GROUP = 32
-
-
 def _split_chunk(texts: Sequence[str]) -> list[Spans]:
-    return [spans for g in range(0, len(texts), GROUP) for spans in split_group(texts[g:g + GROUP])]
+    return [split(t) for t in texts]
 
 
 def _workers() -> int:
@@ -146,7 +107,7 @@ def split_many(texts: Sequence[str]) -> list[Spans]:
     hard = [i for i, t in enumerate(texts) if needs_segmenter(t)]
     workers = _workers()
     if len(hard) < PARALLEL_FROM or workers < 2:
-        return _split_chunk(texts)
+        return [split(t) for t in texts]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -194,19 +194,3 @@ def test_a_piece_without_letters_joins_the_sentence_before_it() -> None:
     text = "They never brought a check! The grilled cheese at home was better.!!"
     assert [text[a:b] for a, b in sentences.split(text)] == [
         "They never brought a check!", "The grilled cheese at home was better.!!"]
-
-
-GROUP_TEXTS = ["Cold soup. Warm beer!", "Great view", "", "Dr. Smith came. He left.", "Wait... what? Fine.",
-               "Ends with Mr.", "The U.S. office replied. Thanks", "Line one\nLine two.", "  spaced out.  ",
-               "Great food!!!", "Price: high; value: low", "3.5 stars. 2.0 next", "It was \"ok.\" Meh."]
-
-
-def test_one_pysbd_call_for_a_group_gives_what_one_call_a_text_gives() -> None:
-    assert sentences.split_group(GROUP_TEXTS) == [sentences.split(t) for t in GROUP_TEXTS]
-    assert sentences.split_group(GROUP_TEXTS[::-1]) == [sentences.split(t) for t in GROUP_TEXTS[::-1]]
-
-
-@settings(max_examples=150, deadline=None, database=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab A.!?,;:)(\"'\n\t…-19")), max_size=30), max_size=6))
-def test_grouped_splitting_never_changes_a_split(texts: list[str]) -> None:
-    assert sentences.split_group(texts) == [sentences.split(t) for t in texts]
