@@ -36,3 +36,15 @@ def test_adamw_matches_per_tensor_adamw_with_two_groups() -> None:
     for a, b in zip(ours, ref):
         assert not torch.equal(a, _params(1)[0] if a.dim() == 2 else _params(1)[1])  # it did move
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_adamw_fuses_only_float_parameters_on_one_supported_device() -> None:
+    from core.ml.loop import can_fuse
+
+    assert can_fuse([{"params": _params(0)}])
+    assert not can_fuse([{"params": []}])
+    assert not can_fuse([{"params": [torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))]}])
+    meta = torch.nn.Parameter(torch.zeros(3, device="meta"))
+    assert not can_fuse([{"params": _params(0)}, {"params": [meta]}])  # two devices
+    opt = adamw([{"params": iter(_params(2)), "lr": 1e-2}], 0.0)  # a generator of parameters is fine
+    assert len(opt.param_groups[0]["params"]) == 2
