@@ -51,7 +51,8 @@ def polarity_pairs(path: Path) -> dict[tuple[str, int, int], str]:
 
 
 def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None,
-             polarity_model: str | None = None) -> dict[str, Any]:
+             polarity_model: str | None = None, recipe: dict[str, Any] | None = None,
+             with_other: bool = False) -> dict[str, Any]:
     from core.ml.terms.data import read_annotated
     from core.ml.terms.spans import score_spans
     from core.ml.terms.train import ExtractorConfig, train_extractor
@@ -61,15 +62,19 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
     test_idx = set(folds(len(data), k)[fold])
     train = [s for i, s in enumerate(data) if i not in test_idx]
     test = [data[i] for i in sorted(test_idx)]
+    extra = _other_domain(name, limit) if with_other else []
+    recipe = dict(recipe or {})
+    cfg = ExtractorConfig.for_engine(recipe.pop("engine", "lora"), epochs=epochs, seed=seed, **recipe)
     started = time.perf_counter()
-    result = train_extractor(ExtractorConfig(epochs=epochs, seed=seed), train, [])
+    result = train_extractor(cfg, train + extra, [])
     train_seconds = time.perf_counter() - started
     texts = [s.text for s in test]
     t0 = time.perf_counter()
     predicted = result.model.extract_spans(texts)
     rate = len(texts) / (time.perf_counter() - t0)
     out: dict[str, Any] = {"dataset": name, "fold": fold, "folds": k, "seed": seed, "epochs": epochs,
-                           "n_train": len(train), "n_test": len(test),
+                           "engine": cfg.engine, "lr": cfg.lr, "n_train": len(train), "n_other_domain": len(extra),
+                           "n_test": len(test),
                            **score_spans([s.spans for s in test], predicted).as_dict(),
                            "train_seconds": round(train_seconds, 1), "sentences_per_second": round(rate, 1)}
     if end_to_end:
@@ -77,6 +82,15 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
         out["end_to_end"] = _end_to_end(path, train, test, predicted, seed, polarity_model)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _other_domain(name: str, limit: int | None) -> list:
+    """The other train file, whole: a fold's test sentences are all from ``name``'s file, so adding
+    the other domain's sentences to its training leaks nothing (the two files share no sentence)."""
+    from core.ml.terms.data import read_annotated
+
+    other = next(n for n in DATASETS if n != name)
+    return read_annotated(shared_data_dir() / "semeval14" / DATASETS[other])[:limit]
 
 
 def _end_to_end(path: Path, train: list, test: list, predicted: list, seed: int,
@@ -137,6 +151,10 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, nargs="+", default=[13])
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--engine", choices=("lora", "full"), default="lora")
+    ap.add_argument("--lr", type=float, default=None, help="body learning rate (default: the engine's)")
+    ap.add_argument("--with-other-domain", action="store_true",
+                    help="also train each fold on the other dataset's whole train file (what the starter sees)")
     ap.add_argument("--end-to-end", action="store_true", help="also train a polarity model per fold")
     ap.add_argument("--limit", type=int, default=None, help="first N sentences (smoke test)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (1 on a shared machine)")
@@ -149,6 +167,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
+    recipe: dict[str, Any] = {"engine": args.engine, **({"lr": args.lr} if args.lr else {})}
     names = list(DATASETS) if args.dataset == "all" else [args.dataset]
     fold_ids = range(args.folds) if args.fold is None else [args.fold]
     rows: list[dict[str, Any]] = []
@@ -156,7 +175,7 @@ def main() -> None:
         for seed in args.seeds:
             for fold in fold_ids:
                 rows.append(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit,
-                                     args.polarity_model))
+                                     args.polarity_model, recipe, args.with_other_domain))
                 print(json.dumps(rows[-1]), flush=True)
                 if args.out:
                     tmp = Path(args.out + ".tmp")
