@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app_helpers import make_project, show_sentence, show_window
+from app_helpers import make_project, row_of, show_sentence, show_window
 from core.domain import Polarity, Prediction
 from core.storage import Project, SentenceFilter
 
@@ -196,6 +196,12 @@ def test_accept_predictions_asks_first_then_one_undo_takes_the_batch_back(qtbot,
     with Project.open(team_file) as store:
         qtbot.waitUntil(lambda: store.source_counts().get("accepted-prediction", 0) == 3, timeout=20000)
         version = store.active_model().id
+
+    def soup_accepted() -> bool:  # the list reloads after the job; on busy cores that can lag the commit
+        rec = window.sentence_model.record(row_of(window, SOUP))
+        return any(t.label_source == "accepted-prediction" for t in rec.terms)
+
+    qtbot.waitUntil(soup_accepted, timeout=20000)
     pick(window, controller, SOUP, "soup")
     assert window.term_panel.bars.human_text() == f"Accepted prediction (v{version}): negative"
     shot(window, "accepted")
