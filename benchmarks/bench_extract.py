@@ -19,6 +19,7 @@ import json
 import random
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
     return out
 
 
+@lru_cache(maxsize=2)  # read once, not once a fold
 def _other_domain(name: str, limit: int | None) -> list:
     """The other train file, whole: a fold's test sentences are all from ``name``'s file, so adding
     the other domain's sentences to its training leaks nothing (the two files share no sentence)."""

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from core.domain import Polarity, validate_span
 from core.storage.base import TERM_COLUMNS, StoreBase, label_event, stamp, term_record
 from core.storage.db import connect, display, mask, reader, sqlite_path, to_url, writer
-from core.storage.documents import SentenceDocument
 from core.storage.errors import NotAProjectError, StoreError
 from core.storage.extractors import ExtractorsMixin
 from core.storage.io import ImportExportMixin
@@ -158,12 +157,12 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin
                 row = Sentence(text=text, source=source, external_id=external_id or "", position=0)
                 s.add(row)
                 s.flush()
-            return self._sentence_record(s, row)
+            return self._records(s, [row.id])[0]
 
     def get_sentence(self, sentence_id: int) -> SentenceRecord | None:
         with self._read() as s:
-            row = s.get(Sentence, sentence_id)
-            return self._sentence_record(s, row) if row is not None else None
+            found = self._records(s, [sentence_id])
+            return found[0] if found else None
 
     def get_term(self, term_id: int) -> TermRecord | None:
         with self._read() as s:
@@ -188,15 +187,6 @@ class Project(QueryMixin, ImportExportMixin, ModelsMixin, TeamMixin, ReviewMixin
                 s.flush()
             close_suggestion(s, term)  # a suggested span a person labels directly is accepted, not left open
             return term_record(term, sentence.text)
-
-    def _sentence_record(self, s: Any, row: Sentence) -> SentenceRecord:
-        terms = s.execute(select(*TERM_COLUMNS).where(Term.sentence_id == row.id)
-                          .order_by(Term.start, Term.end, Term.id)).all()
-        doc = s.execute(select(SentenceDocument.document_id, SentenceDocument.document_position)
-                        .where(SentenceDocument.sentence_id == row.id)).first()
-        return SentenceRecord(id=row.id, text=row.text, source=row.source, external_id=row.external_id or None,
-                              position=row.position, terms=tuple(term_record(t, row.text) for t in terms),
-                              document=(doc[0], doc[1]) if doc is not None else None)
 
     # -- labels ------------------------------------------------------------------------------------
 
