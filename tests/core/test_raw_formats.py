@@ -136,6 +136,13 @@ def test_split_of_a_long_ticket_and_of_blank_text() -> None:
     assert not sentences.needs_segmenter("A single review without a stop") and sentences.needs_segmenter("A. B")
 
 
+def test_the_splitter_keeps_pysbds_abbreviation_patterns_in_the_regex_cache() -> None:
+    import re
+
+    sentences.split("Dr. Smith came at 5 p.m. and left. Mr. Jones stayed.")
+    assert re._MAXCACHE >= sentences._RE_CACHE  # pysbd's ~600 patterns would thrash the default 512
+
+
 def test_is_raw_tells_raw_text_from_labeled_files(tmp_path: Path) -> None:
     assert is_raw(write(tmp_path, "a.txt", "x\n")) and is_raw(write(tmp_path, "a.xlsx", b""))
     assert is_raw(write(tmp_path, "b.csv", "id,answer\n1,x\n"))
