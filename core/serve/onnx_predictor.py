@@ -15,6 +15,7 @@ from core.domain import LABELS, Prediction, TermExample
 from core.ml.encoding import TermEncoder, length_buckets
 from core.serve.calibrate import probabilities, temperature_of
 from core.serve.info import ModelLoadError
+from core.serve.runs import in_order, plan
 from core.serve.tokenizer import FastTokenizer
 
 Progress = Callable[[int, int, str], None]
@@ -36,8 +37,7 @@ def open_session(path: Path, threads: int = 0) -> Any:
     options.log_severity_level = 3  # errors only: no optimizer chatter on the CLI's stderr
     # Idle threads sleep instead of spinning: the app's GUI thread and other programs share the cores.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    if threads:
-        options.intra_op_num_threads = threads
+    options.intra_op_num_threads = plan(threads)[0]  # auto: one core a run, runs side by side
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for a truncated or foreign file
@@ -51,8 +51,10 @@ class OnnxPredictor:
     runtime = "onnx"
     device = "cpu"
 
-    def __init__(self, session: Any, encoder: TermEncoder, info: dict[str, Any], precision: str):
+    def __init__(self, session: Any, encoder: TermEncoder, info: dict[str, Any], precision: str,
+                 runs: int = 1):
         self.session = session
+        self.runs = runs  # batches run side by side (core.serve.runs)
         self.encoder = encoder
         self.info = info
         self.precision = precision
@@ -69,7 +71,7 @@ class OnnxPredictor:
             encoder = TermEncoder.from_tokenizer(tokenizer, enc["style"], int(enc["max_length"]), enc.get("markers"))
         except Exception as exc:
             raise ModelLoadError(f"{folder}: cannot read its tokenizer ({type(exc).__name__}: {exc})") from exc
-        return cls(session, encoder, info, precision)
+        return cls(session, encoder, info, precision, plan(threads)[1])
 
     # -- prediction (the PolarityModel interface) ----------------------------------------------
     def predict(self, examples: Sequence[TermExample], batch_size: int = 32,
@@ -93,12 +95,18 @@ class OnnxPredictor:
         """(logits, probabilities) as arrays of shape (len(items), 3), in the order of ``items``."""
         encoded = self.encoder.encode_many(items)
         logits = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
+        batches = length_buckets([len(e.input_ids) for e in encoded], batch_size, None)
         done = 0
-        for idx in length_buckets([len(e.input_ids) for e in encoded], batch_size, None):
-            rows = self.encoder.padded([encoded[i] for i in idx])
-            feed = {name: np.asarray(rows[name], dtype=np.int64) for name in self._inputs}
-            logits[idx] = self.session.run(["logits"], feed)[0]
+        for idx, out in zip(batches, in_order(self._run, (self._feed(encoded, idx) for idx in batches), self.runs)):
+            logits[idx] = out
             done += len(idx)
             if on_progress:
                 on_progress(done, len(encoded), "predicting")
         return logits, probabilities(logits, self.temperature)
+
+    def _feed(self, encoded: Sequence[Any], idx: Sequence[int]) -> dict[str, np.ndarray]:
+        rows = self.encoder.padded([encoded[i] for i in idx])
+        return {name: np.asarray(rows[name], dtype=np.int64) for name in self._inputs}
+
+    def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(["logits"], feed)[0]

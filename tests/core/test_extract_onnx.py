@@ -70,6 +70,19 @@ def test_save_writes_the_export_and_both_runtimes_agree(extractor):
         [[(t.text, pytest.approx(t.score, abs=1e-3)) for t in x] for x in torch_ext.extract(texts)]
 
 
+def test_batches_run_side_by_side_give_the_one_at_a_time_results(extractor, monkeypatch):
+    from core.ml.terms.onnx_extractor import load_onnx_extractor
+    from core.ml.terms.tagging import read_extractor_info
+    from core.serve import runs
+
+    monkeypatch.setattr(runs, "cores", lambda: 3)
+    info = read_extractor_info(extractor)
+    side_by_side, one_at_a_time = load_onnx_extractor(extractor, info), load_onnx_extractor(extractor, info, threads=1)
+    assert (side_by_side.runs, one_at_a_time.runs) == (3, 1)
+    texts = _texts() * 20  # ~30 batches of at most 256 tokens
+    assert side_by_side.tag_probabilities(texts, 4) == one_at_a_time.tag_probabilities(texts, 4)
+
+
 def test_terms_extract_in_a_fresh_process_loads_no_torch(extractor, tmp_path):
     raw = tmp_path / "reviews.txt"
     raw.write_text("The pasta was delicious. The soup was cold.\nWe went there on a Sunday.\n", encoding="utf-8")

@@ -57,6 +57,20 @@ def test_export_round_trip_matches_torch(saved, small_examples, engine):
     assert one.probabilities == pytest.approx(tuple(a[3]), abs=1e-6)
 
 
+def test_batches_run_side_by_side_give_the_one_at_a_time_results(saved, small_examples, monkeypatch):
+    from core.serve import runs
+
+    monkeypatch.setattr(runs, "cores", lambda: 3)
+    items = _items(small_examples) * 3  # many batches of 8, so three run at once
+    side_by_side = load_predictor(saved["lora"], runtime="onnx", precision="float32")
+    one_at_a_time = load_predictor(saved["lora"], runtime="onnx", precision="float32", threads=1)
+    assert (side_by_side.runs, one_at_a_time.runs) == (3, 1)
+    progress: list[int] = []
+    a = np.array(side_by_side.predict_proba(items, 8, lambda done, total, _what: progress.append(done)))
+    assert np.array_equal(a, np.array(one_at_a_time.predict_proba(items, 8)))
+    assert progress == sorted(progress) and progress[-1] == len(items)
+
+
 def test_int8_is_written_only_on_request_and_default_only_where_it_agrees(saved, small_examples, tmp_path):
     for engine, saved_folder in saved.items():
         serving = json.loads((saved_folder / "model.json").read_text())["serving"]

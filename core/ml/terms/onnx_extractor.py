@@ -16,6 +16,7 @@ import numpy as np
 
 from core.ml.terms.spans import words
 from core.ml.terms.tagging import OUTSIDE, Extraction
+from core.serve.runs import in_order
 from core.serve.info import ModelLoadError
 
 
@@ -30,8 +31,9 @@ class OnnxExtractor(Extraction):
     runtime = "onnx"
     device = "cpu"
 
-    def __init__(self, session: Any, tokenizer: Any, pad_id: int, info: dict[str, Any]):
+    def __init__(self, session: Any, tokenizer: Any, pad_id: int, info: dict[str, Any], runs: int = 1):
         self.session = session
+        self.runs = runs  # batches run side by side (core.serve.runs)
         self.info = info
         self.max_length = int(info.get("max_length", 128))
         self._tok = tokenizer
@@ -41,6 +43,7 @@ class OnnxExtractor(Extraction):
     @classmethod
     def load(cls, folder: Path, onnx_path: Path, info: dict[str, Any], threads: int = 0) -> "OnnxExtractor":
         from core.serve.onnx_predictor import open_session
+        from core.serve.runs import plan
         from core.serve.tokenizer import FastTokenizer
 
         session = open_session(onnx_path, threads)
@@ -50,7 +53,7 @@ class OnnxExtractor(Extraction):
             tokenizer.enable_truncation(int(info.get("max_length", 128)))  # longest_first, as transformers
         except Exception as exc:
             raise ModelLoadError(f"{folder}: cannot read its tokenizer ({type(exc).__name__}: {exc})") from exc
-        return cls(session, tokenizer, fast.pad_token_id or 0, info)
+        return cls(session, tokenizer, fast.pad_token_id or 0, info, plan(threads)[1])
 
     def tag_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> list[list[list[float]]]:
         """Per text, per word: probabilities of O, B, I (words cut off by max_length read O).
@@ -61,8 +64,9 @@ class OnnxExtractor(Extraction):
         if not todo:
             return out
         encs = self._tok.encode_batch([[texts[i][a:b] for a, b in grids[i]] for i in todo], is_pretokenized=True)
-        for batch in token_batches([len(e.ids) for e in encs], batch_size, TOKENS_PER_RUN):
-            probs = self._probabilities([encs[k] for k in batch])
+        batches = token_batches([len(e.ids) for e in encs], batch_size, TOKENS_PER_RUN)
+        runs = in_order(self._probabilities, ([encs[k] for k in batch] for batch in batches), self.runs)
+        for batch, probs in zip(batches, runs):
             for row, k in enumerate(batch):
                 first = _first_tokens(encs[k].word_ids, len(grids[todo[k]]))
                 out[todo[k]] = [probs[row, pos].tolist() if pos >= 0 else list(OUTSIDE) for pos in first]
