@@ -11,7 +11,7 @@ import pytest
 from core.cli import main
 from core.formats import FormatError
 from core.ml.terms.data import read_annotated
-from core.ml.terms.spans import B, I, O, decode_tags, normalize_spans, score_spans, tag_words, tags_to_spans, words
+from core.ml.terms.spans import B, I, O, best_tags, decode_tags, normalize_spans, score_spans, tag_words, tags_to_spans, words
 
 NBSP = "\u00a0"
 # Hand-written sentences (not from any dataset), SemEval-2014 style.
@@ -86,6 +86,37 @@ def test_bio_tags_round_trip_and_a_stray_inside_tag_starts_a_term():
     assert tags == [O, B, I, O, O, B, O, O]
     assert tags_to_spans(grid, tags) == spans
     assert [(a, b) for a, b, _ in decode_tags(grid, [O, I, I, O, O, O, O, B])] == [(1, 3), (7, 8)]
+
+
+def _valid(tags: list[int]) -> bool:
+    return all(t != I or (k > 0 and tags[k - 1] in (B, I)) for k, t in enumerate(tags))
+
+
+def test_decoding_picks_the_best_valid_bio_sequence_not_each_words_argmax():
+    # Word by word: O then I (a term of the second word only). Together: B I is far more likely.
+    assert best_tags([[0.40, 0.35, 0.25], [0.1, 0.1, 0.8]]) == [B, I]
+    assert best_tags([[0.1, 0.2, 0.7]]) == [B]  # a sentence never starts inside a term
+    assert best_tags([]) == []
+    # The bias towards O decides a word the tagger is unsure of: B 0.50 against O 0.45.
+    assert best_tags([[0.45, 0.5, 0.05]]) == [B] and best_tags([[0.45, 0.5, 0.05]], 0.5) == [O]
+
+
+def test_decoding_is_the_exhaustive_optimum_on_random_probabilities():
+    import itertools
+    import math
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        n, bias = rng.randint(1, 5), rng.choice((0.0, 0.5, 1.3))
+        probs = [[x / sum(row) for x in row] for row in ([rng.random() ** 3 for _ in range(3)] for _ in range(n))]
+
+        def score(tags):
+            return sum(math.log(probs[k][t] + 1e-12) + (bias if t == O else 0.0) for k, t in enumerate(tags))
+
+        tags = best_tags(probs, bias)
+        best = max((c for c in itertools.product((O, B, I), repeat=n) if _valid(list(c))), key=score)
+        assert _valid(tags) and score(tags) == pytest.approx(score(best))
 
 
 def test_exact_span_scoring_on_a_hand_made_case():

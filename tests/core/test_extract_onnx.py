@@ -54,7 +54,10 @@ def _texts() -> list[str]:
     return [t for t, _ in TEXTS] + [LONG, "", "I would come back."]
 
 
-def test_save_writes_the_export_and_both_runtimes_agree(extractor):
+def test_save_writes_the_export_and_both_runtimes_agree(extractor, monkeypatch):
+    # The tiny random-weight tagger is unsure of every word: without the decoder's lean towards O
+    # it finds spans, so the two runtimes' spans are compared on something.
+    monkeypatch.setattr("core.ml.terms.tagging.OUTSIDE_BIAS", 0.0)
     serving = json.loads((extractor / "model.json").read_text())["serving"]
     assert serving == {"runtime": "onnx", "precision": "float32", "files": {"float32": "model.onnx"}}
     onnx, torch_ext = load_extractor(extractor), load_extractor(extractor, runtime="torch")

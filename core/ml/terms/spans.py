@@ -8,6 +8,7 @@ the whole word, and spaces at its edges (a term may end in a non-breaking space)
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,36 @@ def decode_tags(grid: Sequence[Span], tags: Sequence[int]) -> list[tuple[int, in
     if current:
         out.append((current[0], current[-1] + 1, current))
     return out
+
+
+def best_tags(probs: Sequence[Sequence[float]], outside_bias: float = 0.0) -> list[int]:
+    """The most probable tag sequence in which an I only follows a B or an I (Viterbi over the
+    words' O/B/I probabilities), with ``outside_bias`` added to every O's log-probability.
+
+    Tagging each word by its own argmax can end a term early (B O I) or start one with an I; the
+    best valid sequence decides such words together. On the restaurants train CV this alone
+    gained about half a point of exact-span F1, and a bias towards O (the tagger over-predicts
+    terms: recall is ~3 points above precision) gained more; see OUTSIDE_BIAS in tagging.py.
+    """
+    if not probs:
+        return []
+    log = math.log
+    lo, lb, li = (log(p + 1e-12) for p in probs[0])
+    o, b, i = lo + outside_bias, lb, -math.inf
+    back: list[tuple[int, int]] = []  # per word after the first: (best tag before an O or B, before an I)
+    for q in probs[1:]:
+        before_any = O if o >= b and o >= i else (B if b >= i else I)
+        before_inside = B if b >= i else I
+        top, inside = max(o, b, i), max(b, i)
+        lo, lb, li = (log(p + 1e-12) for p in q)
+        o, b, i = top + lo + outside_bias, top + lb, inside + li
+        back.append((before_any, before_inside))
+    tag = O if o >= b and o >= i else (B if b >= i else I)
+    tags = [tag]
+    for before_any, before_inside in reversed(back):
+        tag = before_inside if tag == I else before_any
+        tags.append(tag)
+    return tags[::-1]
 
 
 def tags_to_spans(grid: Sequence[Span], tags: Sequence[int]) -> list[Span]:
