@@ -53,7 +53,7 @@ def polarity_pairs(path: Path) -> dict[tuple[str, int, int], str]:
 
 def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None,
              polarity_model: str | None = None, recipe: dict[str, Any] | None = None,
-             with_other: bool = False) -> dict[str, Any]:
+             with_other: bool = False, probs_out: str | None = None) -> dict[str, Any]:
     from core.ml.terms.data import read_annotated
     from core.ml.terms.spans import score_spans
     from core.ml.terms.train import ExtractorConfig, train_extractor
@@ -73,6 +73,9 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
     t0 = time.perf_counter()
     predicted = result.model.extract_spans(texts)
     rate = len(texts) / (time.perf_counter() - t0)
+    if probs_out:
+        _write_probabilities(Path(probs_out) / f"{name}-seed{seed}-fold{fold}.json", test,
+                             result.model.tag_probabilities(texts))
     out: dict[str, Any] = {"dataset": name, "fold": fold, "folds": k, "seed": seed, "epochs": epochs,
                            "engine": cfg.engine, "lr": cfg.lr, "n_train": len(train), "n_other_domain": len(extra),
                            "n_test": len(test),
@@ -83,6 +86,14 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
         out["end_to_end"] = _end_to_end(path, train, test, predicted, seed, polarity_model)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _write_probabilities(path: Path, test: list, probs: list) -> None:
+    """The test fold's word probabilities and gold spans, for bench_decoding.py (no retraining)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"text": s.text, "gold": [list(g) for g in s.spans], "probs": [[round(x, 6) for x in w] for w in p]}
+            for s, p in zip(test, probs)]
+    path.write_text(json.dumps(rows) + "\n", encoding="utf-8")
 
 
 @lru_cache(maxsize=2)  # read once, not once a fold
@@ -164,6 +175,8 @@ def main() -> None:
                     help="end to end with this polarity model ('starter' or a folder) instead of one per fold: "
                          "cheap, but the starter saw these sentences, so its figure is leaked")
     ap.add_argument("--out", default=None, help="also write {folds_done, mean, folds} here after every fold")
+    ap.add_argument("--probs-out", default=None,
+                    help="also write each test fold's word probabilities here (for bench_decoding.py)")
     args = ap.parse_args()
     if args.threads:
         import torch
@@ -177,7 +190,7 @@ def main() -> None:
         for seed in args.seeds:
             for fold in fold_ids:
                 rows.append(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit,
-                                     args.polarity_model, recipe, args.with_other_domain))
+                                     args.polarity_model, recipe, args.with_other_domain, args.probs_out))
                 print(json.dumps(rows[-1]), flush=True)
                 if args.out:
                     tmp = Path(args.out + ".tmp")
