@@ -53,7 +53,7 @@ def polarity_pairs(path: Path) -> dict[tuple[str, int, int], str]:
 
 def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: bool, limit: int | None,
              polarity_model: str | None = None, recipe: dict[str, Any] | None = None,
-             with_other: bool = False, probs_out: str | None = None) -> dict[str, Any]:
+             with_other: bool = False, probs_out: str | None = None, probs_in: str | None = None) -> dict[str, Any]:
     from core.ml.terms.data import read_annotated
     from core.ml.terms.spans import score_spans
     from core.ml.terms.train import ExtractorConfig, train_extractor
@@ -66,21 +66,25 @@ def run_fold(name: str, fold: int, k: int, seed: int, epochs: int, end_to_end: b
     extra = _other_domain(name, limit) if with_other else []
     recipe = dict(recipe or {})
     cfg = ExtractorConfig.for_engine(recipe.pop("engine", "lora"), epochs=epochs, seed=seed, **recipe)
-    started = time.perf_counter()
-    result = train_extractor(cfg, train + extra, [])
-    train_seconds = time.perf_counter() - started
+    fold_file = f"{name}-seed{seed}-fold{fold}.json"
     texts = [s.text for s in test]
-    t0 = time.perf_counter()
-    predicted = result.model.extract_spans(texts)
-    rate = len(texts) / (time.perf_counter() - t0)
-    if probs_out:
-        _write_probabilities(Path(probs_out) / f"{name}-seed{seed}-fold{fold}.json", test,
-                             result.model.tag_probabilities(texts))
+    timing: dict[str, Any] = {}
+    if probs_in:  # the extractor's saved word probabilities of this fold: decode them, train nothing
+        predicted = _saved_predictions(Path(probs_in) / fold_file, texts)
+        timing["extractor"] = f"decoded from {Path(probs_in) / fold_file}"
+    else:
+        started = time.perf_counter()
+        result = train_extractor(cfg, train + extra, [])
+        timing["train_seconds"] = round(time.perf_counter() - started, 1)
+        t0 = time.perf_counter()
+        predicted = result.model.extract_spans(texts)
+        timing["sentences_per_second"] = round(len(texts) / (time.perf_counter() - t0), 1)
+        if probs_out:
+            _write_probabilities(Path(probs_out) / fold_file, test, result.model.tag_probabilities(texts))
     out: dict[str, Any] = {"dataset": name, "fold": fold, "folds": k, "seed": seed, "epochs": epochs,
                            "engine": cfg.engine, "lr": cfg.lr, "n_train": len(train), "n_other_domain": len(extra),
                            "n_test": len(test),
-                           **score_spans([s.spans for s in test], predicted).as_dict(),
-                           "train_seconds": round(train_seconds, 1), "sentences_per_second": round(rate, 1)}
+                           **score_spans([s.spans for s in test], predicted).as_dict(), **timing}
     if end_to_end:
         print(json.dumps(out), file=sys.stderr, flush=True)  # the extraction figures, before the long part
         out["end_to_end"] = _end_to_end(path, train, test, predicted, seed, polarity_model)
@@ -94,6 +98,16 @@ def _write_probabilities(path: Path, test: list, probs: list) -> None:
     rows = [{"text": s.text, "gold": [list(g) for g in s.spans], "probs": [[round(x, 6) for x in w] for w in p]}
             for s, p in zip(test, probs)]
     path.write_text(json.dumps(rows) + "\n", encoding="utf-8")
+
+
+def _saved_predictions(path: Path, texts: list[str]) -> list[list[tuple[int, int]]]:
+    """Spans decoded (as the product decodes them) from a fold's saved word probabilities."""
+    from core.ml.terms.tagging import terms_of
+
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    if [r["text"] for r in rows] != texts:
+        raise SystemExit(f"{path}: its sentences are not this fold's test sentences")
+    return [[(t.start, t.end) for t in terms_of(r["text"], r["probs"])] for r in rows]
 
 
 @lru_cache(maxsize=2)  # read once, not once a fold
@@ -150,7 +164,7 @@ def _fixed_polarity_model(folder: str) -> Any:
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The mean over the folds that finished, so a run stopped early still reports them."""
     keys = ("precision", "recall", "f1", "train_seconds", "sentences_per_second")
-    mean = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in keys} if rows else {}
+    mean = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in keys if rows and all(k in r for r in rows)}
     e2e = [r["end_to_end"] for r in rows if "end_to_end" in r]
     if e2e:
         mean["end_to_end_f1"] = round(sum(e["f1"] for e in e2e) / len(e2e), 4)
@@ -177,6 +191,9 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="also write {folds_done, mean, folds} here after every fold")
     ap.add_argument("--probs-out", default=None,
                     help="also write each test fold's word probabilities here (for bench_decoding.py)")
+    ap.add_argument("--probs-in", default=None,
+                    help="decode the folds' saved probabilities (--probs-out) instead of training extractors "
+                         "(with --end-to-end: only the polarity models train)")
     args = ap.parse_args()
     if args.threads:
         import torch
@@ -190,7 +207,8 @@ def main() -> None:
         for seed in args.seeds:
             for fold in fold_ids:
                 rows.append(run_fold(name, fold, args.folds, seed, args.epochs, args.end_to_end, args.limit,
-                                     args.polarity_model, recipe, args.with_other_domain, args.probs_out))
+                                     args.polarity_model, recipe, args.with_other_domain, args.probs_out,
+                                     args.probs_in))
                 print(json.dumps(rows[-1]), flush=True)
                 if args.out:
                     tmp = Path(args.out + ".tmp")
