@@ -97,7 +97,8 @@ class OnnxPredictor:
         logits = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
         batches = length_buckets([len(e.input_ids) for e in encoded], batch_size, None)
         done = 0
-        for idx, out in zip(batches, in_order(self._run, (self._feed(encoded, idx) for idx in batches), self.runs)):
+        feeds = (self._feed(encoded, idx) for idx in batches)  # built as the runs take them: flat memory
+        for idx, out in zip(batches, in_order(self._run, feeds, min(self.runs, len(batches)))):
             logits[idx] = out
             done += len(idx)
             if on_progress:

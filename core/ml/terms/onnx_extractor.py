@@ -65,8 +65,8 @@ class OnnxExtractor(Extraction):
             return out
         encs = self._tok.encode_batch([[texts[i][a:b] for a, b in grids[i]] for i in todo], is_pretokenized=True)
         batches = token_batches([len(e.ids) for e in encs], batch_size, TOKENS_PER_RUN)
-        runs = in_order(self._probabilities, ([encs[k] for k in batch] for batch in batches), self.runs)
-        for batch, probs in zip(batches, runs):
+        feeds = ([encs[k] for k in batch] for batch in batches)
+        for batch, probs in zip(batches, in_order(self._probabilities, feeds, min(self.runs, len(batches)))):
             for row, k in enumerate(batch):
                 first = _first_tokens(encs[k].word_ids, len(grids[todo[k]]))
                 out[todo[k]] = [probs[row, pos].tolist() if pos >= 0 else list(OUTSIDE) for pos in first]
