@@ -9,7 +9,6 @@ gives what pysbd gives. ``split_many`` splits a file's texts, on every core when
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -108,8 +107,9 @@ def _split_chunk(texts: Sequence[str]) -> list[Spans]:
 def _workers() -> int:
     if getattr(sys, "frozen", False):
         return 1  # a PyInstaller build would need freeze_support() to spawn workers safely
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    from core.serve.runs import cores  # stdlib only; the one count of usable cores
+
+    return cores()
 
 
 def split_many(texts: Sequence[str]) -> list[Spans]:
