@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.ml.terms.spans import SpanScore, best_tags, decode_tags, score_spans, words  # noqa: E402
+from core.ml.terms.spans import SpanScore, best_tags, score_spans, tags_to_spans, words  # noqa: E402
 
 BIASES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
@@ -28,11 +28,7 @@ def argmax_tags(probs: list[list[float]], _bias: float = 0.0) -> list[int]:
 
 
 def score(rows: list[dict], decode, bias: float) -> SpanScore:
-    predicted = []
-    for row in rows:
-        grid = words(row["text"])
-        tags = decode(row["probs"], bias)
-        predicted.append([(grid[a][0], grid[b - 1][1]) for a, b, _ in decode_tags(grid, tags)])
+    predicted = [tags_to_spans(words(row["text"]), decode(row["probs"], bias)) for row in rows]
     return score_spans([[tuple(g) for g in row["gold"]] for row in rows], predicted)
 
 
