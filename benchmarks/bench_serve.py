@@ -10,8 +10,9 @@
   torch float32 on the centrale dev set (skipped without ../shared/data) and the demo corpus.
   The int8 copy is written first if the folder lacks it (`polarity models export DIR --int8`).
 - extract: whole-process `polarity terms extract` (the starter extractor) of the demo corpus's
-  sentences repeated, onnx and torch, terms only and with the polarity model: sentences/s as the
-  command reports it (its run, not the process start-up) and the whole process's seconds.
+  sentences repeated, onnx (its int8 copy, the starter's default, and float32; each
+  ``--extract-repeats`` times) and torch, terms only and with the polarity model: sentences/s as
+  the command reports it (its run, not the process start-up) and the whole process's seconds.
 
     python benchmarks/bench_serve.py [--model DIR] [--repeats 5] [--batch-terms 2000]
                                      [--extract-sentences 2000] [--out FILE]
@@ -116,7 +117,7 @@ def agreement(model: str, sets: dict[str, list]) -> dict:
     return out
 
 
-def extract(model: str, texts: list[str], n: int) -> list[dict]:
+def extract(model: str, texts: list[str], n: int, repeats: int = 1) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.txt", Path(tmp) / "out.jsonl"
@@ -124,18 +125,25 @@ def extract(model: str, texts: list[str], n: int) -> list[dict]:
         base = [sys.executable, "-m", "core.cli", "terms", "extract", "--input", str(src), "--output", str(dst),
                 "--no-split", "--json"]
         _wall(base + ["--no-polarity"])  # warms the page cache (and builds the starter extractor's export)
-        for runtime in ("onnx", "torch"):
+        runs = [("onnx", "int8", repeats), ("onnx", "float32", repeats), ("torch", "float32", 1)]
+        for runtime, precision, times in runs:
             for polarity in (False, True):
-                cmd = base + ["--runtime", runtime] + (["--polarity-model", model] if polarity else ["--no-polarity"])
-                started = time.perf_counter()
-                done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(), cwd=ROOT)
-                report = json.loads(done.stdout)
-                row = {"runtime": runtime, "polarity": polarity, "sentences": report["sentences"],
-                       "terms": report["terms"], "sentences_per_second": report["sentences_per_second"],
-                       "process_s": round(time.perf_counter() - started, 2)}
-                print(json.dumps(row), file=sys.stderr, flush=True)
-                rows.append(row)
+                cmd = base + ["--runtime", runtime, "--precision", precision]
+                cmd += ["--polarity-model", model] if polarity else ["--no-polarity"]
+                for _ in range(times):
+                    rows.append(_extract_row(cmd, runtime, polarity))
     return rows
+
+
+def _extract_row(cmd: list[str], runtime: str, polarity: bool) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(), cwd=ROOT)
+    report = json.loads(done.stdout)
+    row = {"runtime": runtime, "precision": report["extractor_precision"], "polarity": polarity,
+           "sentences": report["sentences"], "terms": report["terms"],
+           "sentences_per_second": report["sentences_per_second"], "process_s": round(time.perf_counter() - started, 2)}
+    print(json.dumps(row), file=sys.stderr, flush=True)
+    return row
 
 
 def load(path: Path) -> list:
@@ -153,6 +161,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch-terms", type=int, default=2000)
     ap.add_argument("--extract-sentences", type=int, default=2000)
+    ap.add_argument("--extract-repeats", type=int, default=3, help="runs of each onnx precision")
     ap.add_argument("--skip", nargs="*", default=[], choices=("cold", "batch", "agreement", "extract"))
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
@@ -177,7 +186,7 @@ def main() -> None:
         result["agreement"] = agreement(args.model, sets)
     if "extract" not in args.skip:
         texts = sorted({e.sentence for e in sets["demo"]})
-        result["extract"] = extract(args.model, texts, args.extract_sentences)
+        result["extract"] = extract(args.model, texts, args.extract_sentences, args.extract_repeats)
     result["load_average_at_end"] = os.getloadavg()
     if "centrale_dev" not in sets:
         result["centrale_dev"] = f"skipped: {dev_path} is absent"

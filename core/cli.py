@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "term extractor folder")
     p.add_argument("folder", metavar="DIR", help="a saved model folder (the starter's export goes to the user cache)")
     p.add_argument("--int8", action="store_true",
-                   help="also write its dynamic int8 copy (default precision only at >= 99.5 %% label agreement)")
+                   help="also write its dynamic int8 copy (default precision only at >= 99.5 %% label agreement); "
+                        "a term extractor's export always has one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models_export)
 
@@ -277,9 +278,7 @@ def _export_extractor(folder: Path, args: argparse.Namespace) -> int:
     from core.ml.terms.tagging import read_extractor_info
     from core.serve.starter import cached_export
 
-    if args.int8:
-        raise UserError(f"{folder}: --int8 is for polarity models; a term extractor serves in float32")
-    read_extractor_info(folder)
+    read_extractor_info(folder)  # an extractor's export always has its int8 copy: --int8 changes nothing
     serving = cached_export(folder, STARTER_PREFIX)[1] if is_starter_extractor(folder) else None
     if serving is None:
         from core.ml.terms.onnx_export import add_extractor_export
@@ -302,6 +301,10 @@ def _export_text(d: dict[str, Any]) -> str:
     text = f"{d['folder']}: ONNX export written; serves with onnx, {d['precision']}"
     if "int8_agreement" in d:
         text += f" (int8 agrees with float32 on {d['int8_agreement']:.1%} of {d['int8_checked_on']} demo terms)"
+    check = d.get("int8_check")
+    if isinstance(check, dict):
+        text += (f" (exact-span F1 int8 {check['int8_f1']:.3f}, float32 {check['float32_f1']:.3f}, "
+                 f"on {check['n_terms']} terms)")
     return text
 
 

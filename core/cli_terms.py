@@ -73,6 +73,9 @@ def add_terms_commands(subparsers: Any) -> None:
 def _runtime_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runtime", choices=("onnx", "torch"), default=None,
                    help="onnx (no torch) where the model folders have an ONNX export (the default), else torch")
+    p.add_argument("--precision", choices=("auto", "float32", "int8"), default="auto",
+                   help="the extractor's: auto = its export's default (int8 where a check on annotated "
+                        "sentences showed it keeps its F1), float32, or int8 (onnx only)")
 
 
 def add_project_term_commands(sub: Any, parser: Callable[..., argparse.ArgumentParser], open_project: Callable,
@@ -116,11 +119,13 @@ def cmd_terms_train(args: argparse.Namespace) -> int:
                                      lora_alpha=2 * args.lora_rank, seed=args.seed, device=args.device, **extra)
     with progress_bar(not args.json) as on_progress:
         result = train_extractor(cfg, train, dev, on_progress=on_progress)
-    result.model.save(out)
+    result.model.save(out, check=dev)  # the dev file decides whether the int8 copy serves by default
     m = result.metrics or {}
+    serving = result.model.info.get("serving") or {}
     emit({"out": str(out), "engine": cfg.engine, "base_model": cfg.base_model, "train_seconds": result.train_seconds,
           "dev_f1": m.get("f1"), "dev_precision": m.get("precision"), "dev_recall": m.get("recall"),
-          "n_train": len(train), "n_dev": len(dev), "history": result.history}, args.json,
+          "n_train": len(train), "n_dev": len(dev), "history": result.history,
+          "precision": serving.get("precision"), "int8_check": serving.get("int8_check")}, args.json,
          lambda d: f"saved {d['out']} in {d['train_seconds']:.0f} s" +
                    (f"; dev F1 {d['dev_f1']:.3f} (P {d['dev_precision']:.3f}, R {d['dev_recall']:.3f})"
                     if d["dev_f1"] is not None else ""))
@@ -133,7 +138,8 @@ def cmd_terms_evaluate(args: argparse.Namespace) -> int:
     from core.ml.terms.train import score_extractor
 
     data = read_annotated(args.data)
-    m = score_extractor(load_extractor(args.model, args.device, args.runtime or "auto"), data)
+    extractor = load_extractor(args.model, args.device, args.runtime or "auto", precision=args.precision)
+    m = dict(score_extractor(extractor, data), extractor_precision=extractor.precision)  # "precision" is the score's
     emit(m, args.json, lambda d: f"F1 {d['f1']:.3f}  precision {d['precision']:.3f}  recall {d['recall']:.3f}  "
                                  f"({d['n_terms']} terms in {d['n_sentences']} sentences)")
     return 0
@@ -153,7 +159,7 @@ def cmd_terms_extract(args: argparse.Namespace) -> int:
     from core.ml.terms.pipeline import analyse, chunks, load_extractor
 
     raw = read_raw(args.input, args.text_column, args.id_column, split=not args.no_split)
-    extractor = load_extractor(args.model, args.device, args.runtime or "auto")
+    extractor = load_extractor(args.model, args.device, args.runtime or "auto", precision=args.precision)
     predictor = _polarity(args.polarity_model, args.device, args.no_polarity, args.runtime)
     out = Path(args.output)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
@@ -175,7 +181,7 @@ def cmd_terms_extract(args: argparse.Namespace) -> int:
     n = len(raw.sentences)
     emit({"output": str(out), "sentences": n, "documents": raw.documents, "terms": n_terms,
           "seconds": round(seconds, 2), "sentences_per_second": round(n / seconds, 1) if seconds else None,
-          "polarity": predictor is not None}, args.json,
+          "polarity": predictor is not None, "extractor_precision": extractor.precision}, args.json,
          lambda d: f"wrote {d['terms']} terms of {d['sentences']} sentences to {d['output']} "
                    f"({d['sentences_per_second']} sentences/s)")
     return 0
@@ -190,14 +196,15 @@ def cmd_project_suggest(args: argparse.Namespace, open_project: Callable) -> int
 
     with open_project(args) as project:
         chosen = args.model or extractor_folder_for(project)
-        extractor = load_extractor(chosen, args.device, args.runtime or "auto")
+        extractor = load_extractor(chosen, args.device, args.runtime or "auto", precision=args.precision)
         folder = args.polarity_model
         if folder is None and not args.no_polarity and project.active_model() is not None:
             folder = project.active_model().folder
         predictor = _polarity(folder, args.device, args.no_polarity, args.runtime)
         with progress_bar(not args.json, "sentence") as on_progress:
             report = suggest_project(project, extractor, predictor, on_progress=on_progress)
-    data = {**asdict(report), "extractor": str(chosen) if chosen is not None else None}
+    data = {**asdict(report), "extractor": str(chosen) if chosen is not None else None,
+            "extractor_precision": extractor.precision}
     emit(data, args.json, lambda d: f"{d['added']} new suggestions in {d['sentences']} sentences "
                                     f"({d['known']} already terms or decided; {d['seconds']:.0f} s; "
                                     f"extractor {d['extractor']})")

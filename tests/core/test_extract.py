@@ -183,7 +183,8 @@ def test_train_reports_and_saves_a_small_extractor_folder(tiny_extractor, capsys
     info = json.loads((tiny_extractor / "model.json").read_text())
     assert info["model_type"] == "term_extractor" and info["kind"] == "lora" and info["tags"] == ["O", "B", "I"]
     assert sorted(p.name for p in tiny_extractor.iterdir()) == ["adapter.safetensors", "head.safetensors",
-                                                               "model.json", "model.onnx", "tokenizer"]
+                                                               "model.int8.onnx", "model.json", "model.onnx",
+                                                               "tokenizer"]
     assert info["serving"]["runtime"] == "onnx"  # the merged network's export, for torch-free extraction
     assert len(info["history"]) == 4 and all(h["dev_f1"] is not None for h in info["history"])
     assert not list(tiny_extractor.parent.glob(".model.tmp-*"))  # the atomic save left no temp folder

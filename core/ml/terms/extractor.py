@@ -61,6 +61,7 @@ def word_labels(batch: EncodedBatch, tags: Sequence[Sequence[int]]) -> torch.Ten
 
 class TermExtractor(Extraction):
     runtime = "torch"
+    precision = "float32"
 
     def __init__(self, net: torch.nn.Module, tokenizer: Any, info: dict[str, Any], device: str = "cpu",
                  adapter_state: dict[str, torch.Tensor] | None = None):
@@ -91,12 +92,14 @@ class TermExtractor(Extraction):
         return out
 
     # -- persistence ----------------------------------------------------------------------
-    def save(self, folder: str | Path, export: bool = True) -> Path:
+    def save(self, folder: str | Path, export: bool = True, check: Sequence[Any] | None = None) -> Path:
         """Temporary sibling folder, fsync, rename: a crash leaves no half model. ``export=False``:
-        no ONNX file (the shipped starter extractor: its export is built into the user cache)."""
-        return save_folder(folder, lambda tmp: self._write(tmp, export))
+        no ONNX file (the shipped starter extractor: its export is built into the user cache).
+        ``check``: annotated sentences on which the int8 copy must hold its F1 to serve by default
+        (core.ml.terms.int8); without them float32 does."""
+        return save_folder(folder, lambda tmp: self._write(tmp, export, check))
 
-    def _write(self, tmp: Path, export: bool = True) -> None:
+    def _write(self, tmp: Path, export: bool = True, check: Sequence[Any] | None = None) -> None:
         from safetensors.torch import save_file
 
         self.tokenizer.save_pretrained(tmp / "tokenizer")
@@ -108,7 +111,8 @@ class TermExtractor(Extraction):
         if export:  # the network (LoRA: merged) as ONNX, so extraction needs no torch
             from core.ml.terms.onnx_export import write_extractor_export
 
-            self.info["serving"] = write_extractor_export(self.net, tmp)
+            self.info.pop("serving", None)
+            self.info["serving"] = write_extractor_export(self.net, tmp, tmp, self.info, check)
         else:
             self.info.pop("serving", None)
         (tmp / MODEL_JSON).write_text(json.dumps(self.info, indent=2, sort_keys=True), encoding="utf-8")

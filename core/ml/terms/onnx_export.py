@@ -11,7 +11,7 @@ import inspect
 import logging
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from torch import nn
@@ -53,8 +53,11 @@ def export_token_network(net: Any, path: Path) -> None:
                           dynamic_axes=axes, opset_version=OPSET, dynamo=False, do_constant_folding=True)
 
 
-def write_extractor_export(net: Any, out: Path) -> dict[str, Any]:
-    """Write ``out``/model.onnx; return the ``serving`` entry (torch serving if the export fails)."""
+def write_extractor_export(net: Any, out: Path, folder: Path | None = None, info: dict[str, Any] | None = None,
+                           check: Sequence[Any] | dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``out``/model.onnx and, given ``folder`` (its tokenizer) and ``info``, its int8 copy
+    (core.ml.terms.int8; ``check`` decides which one serves by default). Returns the ``serving``
+    entry (torch serving if the export fails)."""
     path = out / ONNX_FILES["float32"]
     try:
         export_token_network(net, path)
@@ -62,14 +65,22 @@ def write_extractor_export(net: Any, out: Path) -> dict[str, Any]:
         path.unlink(missing_ok=True)
         log.warning("ONNX export failed (%s: %s); this extractor runs with torch", type(exc).__name__, exc)
         return {"runtime": "torch", "export_error": f"{type(exc).__name__}: {exc}"}
-    return {"runtime": "onnx", "precision": "float32", "files": {"float32": ONNX_FILES["float32"]}}
+    serving = {"runtime": "onnx", "precision": "float32", "files": {"float32": ONNX_FILES["float32"]}}
+    if folder is None or info is None:
+        return serving
+    from core.ml.terms.int8 import add_extractor_int8
+
+    return add_extractor_int8(out, folder, info, serving, check)
 
 
 def export_folder(folder: Path, out: Path) -> dict[str, Any]:
-    """The export of a saved extractor folder into ``out`` (the starter's, built into the user cache)."""
+    """The export of a saved extractor folder into ``out`` (the starter's, built into the user
+    cache), int8 copy included; the check the folder records (the starter's) decides its default."""
     from core.ml.terms.extractor import TermExtractor
+    from core.ml.terms.int8 import recorded_check
 
-    return write_extractor_export(TermExtractor.load(folder, device="cpu").net, out)
+    model = TermExtractor.load(folder, device="cpu")
+    return write_extractor_export(model.net, out, folder, model.info, recorded_check(model.info))
 
 
 def add_extractor_export(folder: Path) -> dict[str, Any]:

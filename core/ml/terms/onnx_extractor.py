@@ -30,6 +30,7 @@ class OnnxExtractor(Extraction):
 
     runtime = "onnx"
     device = "cpu"
+    precision = "float32"  # of the file loaded: load_onnx_extractor sets "int8" for the int8 copy
 
     def __init__(self, session: Any, tokenizer: Any, pad_id: int, info: dict[str, Any], runs: int = 1):
         self.session = session
@@ -113,10 +114,11 @@ STARTER_PREFIX = "starter-extractor"  # its export's folder in the user cache: s
 NO_EXPORT = "no export"
 
 
-def load_onnx_extractor(folder: Path, info: dict[str, Any], notify: Any = None, threads: int = 0) -> OnnxExtractor:
+def load_onnx_extractor(folder: Path, info: dict[str, Any], notify: Any = None, threads: int = 0,
+                        precision: str = "auto") -> OnnxExtractor:
     """``folder``'s export: its own (saved with it), or for the starter extractor (and copies of it)
     the one in the user cache, built there on first use (needs torch, once). ModelLoadError(NO_EXPORT)
-    for a folder that has none."""
+    for a folder that has none. ``precision``: auto (what the export's check chose), float32 or int8."""
     from core.ml.terms.tagging import default_extractor_dir
     from core.serve.info import serving_of
     from core.serve.starter import build_export, cached_export, is_starter_copy
@@ -130,10 +132,14 @@ def load_onnx_extractor(folder: Path, info: dict[str, Any], notify: Any = None, 
             where, serving = build_export(folder, _write_starter_export, STARTER_PREFIX)
     if serving is None:
         raise ModelLoadError(NO_EXPORT)
-    name = serving["files"].get("float32")
+    chosen = str(serving.get("precision", "float32")) if precision == "auto" else precision
+    name = serving["files"].get(chosen)
     if name is None:
-        raise ModelLoadError(f"{folder}: no float32 ONNX export")
-    return OnnxExtractor.load(folder, where / name, info, threads)
+        hint = "; `polarity models export FOLDER` writes it" if chosen == "int8" else ""
+        raise ModelLoadError(f"{folder}: no {chosen} ONNX export{hint}")
+    extractor = OnnxExtractor.load(folder, where / name, info, threads)
+    extractor.precision = chosen
+    return extractor
 
 
 def _write_starter_export(folder: Path, out: Path) -> dict[str, Any]:

@@ -39,10 +39,12 @@ class AnalysedTerm:
 
 
 def load_extractor(folder: str | Path | None, device: str = "auto", runtime: str = "auto", *,
-                   warn: Callable[[str], None] | None = None) -> Extraction:
+                   warn: Callable[[str], None] | None = None, precision: str = "auto") -> Extraction:
     """The extractor in ``folder`` (default: the starter): served by onnxruntime where it has an
     export (the starter's is built into the user cache on first use), else by torch. A broken
-    export falls back to torch with one warning line; ``runtime="onnx"`` fails instead."""
+    export falls back to torch with one warning line; ``runtime="onnx"`` fails instead.
+    ``precision``: auto (the export's default: int8 where its check allowed it), float32, int8
+    (onnx only)."""
     from core.ml.terms.onnx_extractor import NO_EXPORT, load_onnx_extractor
     from core.ml.terms.tagging import read_extractor_info
     from core.serve import _stderr_warning
@@ -53,11 +55,13 @@ def load_extractor(folder: str | Path | None, device: str = "auto", runtime: str
     if folder is None and not path.is_dir():
         raise ModelLoadError(f"no --model given and no starter extractor at {path}")
     info = read_extractor_info(path)
+    if precision == "int8" and (runtime == "torch" or device == "cuda"):
+        raise ModelLoadError(f"{path}: int8 is served by onnxruntime on the CPU only")
     if runtime != "torch" and device != "cuda":
         try:
-            return load_onnx_extractor(path, info, notify=warn)
+            return load_onnx_extractor(path, info, notify=warn, precision=precision)
         except ModelLoadError as exc:
-            if runtime == "onnx":
+            if runtime == "onnx" or precision == "int8":
                 raise
             if exc.args[:1] != (NO_EXPORT,):  # an older folder without an export: torch, silently
                 warn(" ".join(str(exc).split()) + "; extracting with torch instead")

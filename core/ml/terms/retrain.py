@@ -136,7 +136,7 @@ def _fit(store: Any, cfg: ExtractorRetrainConfig, base_model: str, device: str, 
     _report(on_progress, TrainingProgress(EXTRACTOR, 0, 0, 1, 1))
     folder = store.new_extractor_folder(run_id)
     model.info["name"] = f"project extractor (run {run_id})"
-    model.save(folder)  # temp folder + fsync + rename: complete or absent
+    model.save(folder, check=dev)  # temp folder + fsync + rename: complete or absent; dev judges int8
     result.update(updated=True, seconds=round(time.perf_counter() - started, 2))
     return PendingExtractor(folder, result)
 
