@@ -174,6 +174,27 @@ def test_the_shortcut_past_pysbd_never_changes_a_split(text: str) -> None:
         assert [text[a:b] for a, b in sentences.split(text)] == (pysbd_sentences(text) if text.strip() else [])
 
 
+ABBREVIATION_BITS = ["Dr", "dr", "st", "St", "no", "No", "e.g", "i.e", "U.S", "vs", "etc", "Mr", "approx", "a", "p.m",
+                     "best", "5", " ", "  ", ".", ". ", "!", "?", ",", ":", "\n", "(", ")", "'s", "\"", "The", "I",
+                     "\u0130", "\u0131", "\u017f", "\u212a", "caf\u00e9", "\u2019"]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(ABBREVIATION_BITS), max_size=25).map("".join))
+def test_the_cheaper_abbreviation_pass_gives_pysbds_own_sentences(text: str) -> None:
+    # core.formats.segmenter hands pysbd only the abbreviations that can change a line.
+    assert sentences._pieces(text) == (sentences._segmenter().processor(text).process() if text else [])
+
+
+@pytest.mark.parametrize("text", [
+    "Dr. Smith and St. Mark's no. 5 were there. Approx. 3 p.m. it rained, e.g. at the U.S. border.",
+    "Best. Worst. Most dr.  Dr.\nNo. 7 vs. no 8", "The \u017ft. food was great. Then we left.",
+    "Ask for \u212aen. He knows. \u0130t was fine.",
+])
+def test_the_cheaper_abbreviation_pass_on_hand_cases(text: str) -> None:
+    assert sentences._pieces(text) == sentences._segmenter().processor(text).process()
+
+
 def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch) -> None:
     texts = ["Cold soup. Warm beer!", "Great view", "", "Dr. Smith came. He left.", "Wait... what? Fine."] * 3
     serial = [sentences.split(t) for t in texts]
