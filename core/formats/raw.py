@@ -314,15 +314,40 @@ def read_documents(path: PathLike, text_column: str | None = None,
 def read_raw(path: PathLike, text_column: str | None = None, id_column: str | None = None,
              split: bool = True) -> RawResult:
     """Every text of the file, split into sentences (``split``) or whole, with document and position."""
+    stream = stream_raw(path, text_column, id_column, split)
+    return RawResult(list(stream.sentences), stream.documents, stream.format, stream.text_column, stream.skipped_empty)
+
+
+@dataclass(frozen=True)
+class RawStream:
+    """A raw file read and checked whole (its errors are raised before this exists), its sentences
+    yielded as the splitter finishes them, in order."""
+
+    sentences: Iterator[RawSentence]
+    documents: int
+    format: str
+    text_column: str | None
+    skipped_empty: int = 0
+
+
+def stream_raw(path: PathLike, text_column: str | None = None, id_column: str | None = None,
+               split: bool = True) -> RawStream:
+    """``read_raw``, with the sentences as an iterator: the file is read and checked first, so a bad
+    row fails here; splitting then runs while the caller consumes (and stores) what is ready."""
     docs, fmt, column, empty = read_documents(path, text_column, id_column)
-    out: list[RawSentence] = []
     texts = [d.text for d in docs]
     # Whole texts lose only the spaces around them (a document's text is never blank here).
-    all_spans = sentences.split_many(texts) if split else [[sentences.trimmed(t)] for t in texts]
-    for doc, spans in zip(docs, all_spans):
-        for position, (start, end) in enumerate(spans):
-            out.append(RawSentence(doc.text[start:end], doc.id, position, doc.line))
-    return RawResult(out, len(docs), fmt, column, empty)
+    all_spans = sentences.split_stream(texts) if split else iter([[sentences.trimmed(t)] for t in texts])
+
+    def each() -> Iterator[RawSentence]:
+        try:  # spans first: zip then runs the splitter to its end, which shuts its workers down
+            for spans, doc in zip(all_spans, docs):
+                for position, (start, end) in enumerate(spans):
+                    yield RawSentence(doc.text[start:end], doc.id, position, doc.line)
+        finally:
+            getattr(all_spans, "close", lambda: None)()  # a consumer that stops early stops the workers
+
+    return RawStream(each(), len(docs), fmt, column, empty)
 
 
 def preview(path: PathLike, n: int = 20) -> Preview:

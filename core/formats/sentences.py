@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from itertools import chain
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -120,19 +121,30 @@ def _workers() -> int:
 
 def split_many(texts: Sequence[str]) -> list[Spans]:
     """``split`` of every text, in order; the pysbd work spread over worker processes when large."""
+    return list(split_stream(texts))
+
+
+def split_stream(texts: Sequence[str]) -> Iterator[Spans]:
+    """``split`` of each text, in order, as the workers finish them: the caller can store the first
+    sentences while the workers still split the rest (core.storage.io's raw import does)."""
     hard = [i for i, t in enumerate(texts) if needs_segmenter(t)]
     workers = _workers()
     if len(hard) < PARALLEL_FROM or workers < 2:
-        return [split(t) for t in texts]
+        yield from (split(t) for t in texts)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pending = set(hard)
-    out: list[Spans | None] = [None if i in pending else split(t) for i, t in enumerate(texts)]
-    chunks = [hard[i:i + _CHUNK] for i in range(0, len(hard), _CHUNK)]
+    chunks = [[texts[i] for i in hard[k:k + _CHUNK]] for k in range(0, len(hard), _CHUNK)]
     # spawn, not fork: the caller may be a thread of the GUI, and forking a threaded process is unsafe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for chunk, spans in zip(chunks, pool.map(_split_chunk, [[texts[i] for i in c] for c in chunks])):
-            for i, value in zip(chunk, spans):
-                out[i] = value
-    return out  # type: ignore[return-value]
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    finished = False
+    try:
+        split_hard = chain.from_iterable(pool.map(_split_chunk, chunks))  # in order, as they finish
+        pending = set(hard)
+        for i, text in enumerate(texts):
+            yield next(split_hard) if i in pending else split(text)
+        finished = True
+    finally:
+        # A caller that stops early (a failed store) must not wait for the rest of the file's splitting.
+        pool.shutdown(wait=finished, cancel_futures=not finished)

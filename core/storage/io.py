@@ -2,7 +2,8 @@
 
 An import parses the whole file first (a malformed file raises ``FormatError`` naming file, line
 and reason before anything is written), then writes every row in one transaction with bulk
-inserts. Sentences are matched by (text, external id) and terms by (sentence, start, end), so
+inserts. Raw text is read and checked whole first too; its sentences are then stored batch by
+batch, in that one transaction, while the splitter's workers split the rest. Sentences are matched by (text, external id) and terms by (sentence, start, end), so
 importing a file twice adds nothing. An imported label is recorded only when it differs from the
 term's current label, and never replaces a label a person gave in the app (``kept_human``).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, select, update
 
@@ -26,6 +27,7 @@ from core.storage.search import bulk_insert_sentences
 from core.storage.schema import Label, Sentence, Term, refresh_disputed, refresh_uncertainty, sentence_lookup
 
 CHUNK = 500  # ids / texts per IN (...) lookup
+RAW_BATCH = 20000  # sentences per insert of a streamed raw import
 MAX_WARNINGS = 20
 
 FileKey = tuple[str, str, int, int, str]  # sentence text, external id, start, end, category
@@ -40,11 +42,11 @@ class BareSentence(NamedTuple):
     document: tuple[str, int] | None = None  # (document id, position in it)
 
 
-def raw_sentences(sentences: Sequence[Any]) -> list[BareSentence]:
+def raw_sentences(sentences: Iterable[Any]) -> Iterator[BareSentence]:
     """``core.formats.raw.RawSentence`` -> BareSentence. The external id is ``document:position``
     (SemEval-2016's ``rid:n``), so the same sentence twice in a document is two sentences and
     importing the file again matches every one."""
-    return [BareSentence(s.text, f"{s.document_id}:{s.position}", (s.document_id, s.position)) for s in sentences]
+    return (BareSentence(s.text, f"{s.document_id}:{s.position}", (s.document_id, s.position)) for s in sentences)
 
 
 def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileKey, str | None], int, list[str]]:
@@ -73,6 +75,17 @@ def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileK
     return labels, duplicates, warnings
 
 
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -91,21 +104,48 @@ class ImportExportMixin(StoreBase):
         SemEval sentences without terms are kept too.
         """
         from core.formats import read_examples
-        from core.formats.raw import is_raw, read_raw
+        from core.formats.raw import is_raw, stream_raw
 
         where = os.fspath(path)
         if text_column is not None or (fmt is None and is_raw(where)):
-            raw = read_raw(where, text_column, id_column, split=split)
-            report = self.import_examples([], source=Path(where).name, where=where,
-                                          bare=raw_sentences(raw.sentences))
-            return replace(report, format=raw.format, rows=raw.documents, documents=raw.documents,
-                           skipped_empty=raw.skipped_empty)
+            raw = stream_raw(where, text_column, id_column, split=split)  # a bad row fails here, before a write
+            added = self._import_raw(raw_sentences(raw.sentences), source=Path(where).name)
+            return ImportReport(sentences_added=added, format=raw.format, rows=raw.documents,
+                                documents=raw.documents, skipped_empty=raw.skipped_empty)
         result = read_examples(where, fmt, lenient=lenient, keep_bare=True)
         bare = [BareSentence(text, sid or "") for _line, sid, text in result.bare]
         report = self.import_examples(result.examples, source=Path(where).name, where=where, author=author,
                                       bare=bare)
         return replace(report, skipped_conflict=result.skipped_conflict, skipped_mismatch=result.skipped_mismatch,
                        format=result.format)
+
+    def _import_raw(self, sentences: Iterable[BareSentence], source: str) -> int:
+        """Raw sentences (no terms) as the splitter yields them, in one transaction: each batch is
+        matched, inserted and indexed while the splitter's workers split the next ones, so storing
+        overlaps splitting. What ``import_examples`` does with ``bare`` alone; returns the number added."""
+        positions: dict[tuple[str, str], int] = {}  # (text, external id) -> position in this file
+        added = 0
+        with self._write() as s:
+            conn = s.connection()
+            now = stamp(conn)
+            with bulk_insert_sentences(conn) as index_new:
+                for batch in _batches(sentences, RAW_BATCH):
+                    fresh = []
+                    for b in batch:
+                        if (b.text, b.external_id) not in positions:
+                            positions[(b.text, b.external_id)] = len(positions)
+                            fresh.append(b)
+                    known = self._existing_sentences(conn, [(b.text, b.external_id) for b in fresh])
+                    new = [b for b in fresh if (b.text, b.external_id) not in known]
+                    values = [{"text": b.text, "external_id": b.external_id, "source": source,
+                               "position": positions[(b.text, b.external_id)], "created_at": now} for b in new]
+                    ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
+                    index_new(ids)
+                    insert_rows(conn, SentenceDocument.__table__,
+                                [{"sentence_id": i, "document_id": b.document[0], "document_position": b.document[1]}
+                                 for b, i in zip(new, ids) if b.document is not None])
+                    added += len(new)
+        return added
 
     def import_examples(self, examples: Sequence[TermExample], source: str = "", *,
                         where: str | None = None, author: str | None = None,

@@ -79,25 +79,26 @@ def _note(conn: Connection, kind: str) -> None:
 
 @contextmanager
 def bulk_insert_sentences(conn: Connection) -> Iterator[Callable[[list[int]], None]]:
-    """For one bulk insert of sentences inside a write transaction: the per-row trigger (12 s per
-    100k rows) is dropped and the new rows are indexed in one statement (3 s) instead.
+    """For bulk inserts of sentences inside a write transaction: the per-row trigger (12 s per
+    100k rows) is dropped and each batch of new rows is indexed in one statement (3 s) instead.
 
         with bulk_insert_sentences(conn) as index_new:
             ids = insert_rows(...)
-            index_new(ids)
+            index_new(ids)      # once per insert: a streamed import indexes as it goes
 
     Being DDL inside the transaction, a rollback restores the trigger as well.
     """
     active = conn.dialect.name == "sqlite" and text_index_kind(conn) == FTS_KIND
-    pending: list[list[int]] = []
+
+    def index_new(ids: list[int]) -> None:
+        if active and ids:
+            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}(rowid, text) SELECT id, text FROM sentences "
+                                 "WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
+
     if active:
         conn.exec_driver_sql("DROP TRIGGER sentences_fts_insert")
-    yield pending.append
+    yield index_new
     if active:
-        for ids in pending:
-            if ids:
-                conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}(rowid, text) SELECT id, text FROM sentences "
-                                     "WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
         conn.exec_driver_sql(_INSERT_TRIGGER)
 
 

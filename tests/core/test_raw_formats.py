@@ -222,3 +222,14 @@ def test_a_piece_without_letters_joins_the_sentence_before_it() -> None:
     text = "They never brought a check! The grilled cheese at home was better.!!"
     assert [text[a:b] for a, b in sentences.split(text)] == [
         "They never brought a check!", "The grilled cheese at home was better.!!"]
+
+
+def test_a_split_stream_yields_in_order_and_can_stop_early(monkeypatch) -> None:
+    texts = ["Cold soup. Warm beer!", "Great view", "Dr. Smith came. He left.", "Wait... what? Fine."] * 4
+    monkeypatch.setattr(sentences, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sentences, "_CHUNK", 2)
+    monkeypatch.setattr(sentences, "_workers", lambda: 2)
+    stream = sentences.split_stream(texts)
+    assert next(stream) == sentences.split(texts[0])
+    stream.close()  # a failed store stops the stream: the workers are let go, not waited for
+    assert list(sentences.split_stream(texts)) == [sentences.split(t) for t in texts]

@@ -153,3 +153,53 @@ def test_cli_import_flags(tmp_path: Path, capsys) -> None:
     assert "imported 2 texts (csv, raw): 2 new sentences" in capsys.readouterr().out
     assert main(["project", "import", str(db), str(path), "--text-column", "nope"]) == 2
     assert f"{path}:1: no text column 'nope'" in capsys.readouterr().err
+
+
+STREAMED = ["Review {}. The soup was cold.".format(i) for i in range(7)] + ["Great view", "Review 1. The soup was cold."]
+
+
+def test_a_streamed_import_in_many_batches_stores_what_one_batch_does(project, tmp_path: Path, monkeypatch) -> None:
+    import core.storage.io as io
+
+    path = tmp_path / "reviews.txt"
+    path.write_text("\n".join(STREAMED) + "\n", encoding="utf-8")
+    monkeypatch.setattr(io, "RAW_BATCH", 10**6)
+    with Project.create(tmp_path / "one-batch.db") as whole:
+        whole.import_file(path)
+        expected = documents(whole)
+    monkeypatch.setattr(io, "RAW_BATCH", 3)  # 17 sentences: 6 batches, inserted and indexed one by one
+    report = project.import_file(path)
+    assert report.sentences_added == 17 and documents(project) == expected
+    with project.engine.connect() as conn:
+        positions = [r[0] for r in conn.exec_driver_sql("SELECT position FROM sentences ORDER BY id")]
+    assert positions == list(range(17))
+    assert project.count(SentenceFilter(text="great view")) == 1  # the last batch is in the text index
+    assert project.count(SentenceFilter(text="soup was cold")) == 8
+    assert project.import_file(path).sentences_added == 0
+
+
+def test_a_failure_while_storing_a_later_batch_changes_nothing(project, tmp_path: Path, monkeypatch) -> None:
+    import core.storage.io as io
+
+    path = tmp_path / "reviews.txt"
+    path.write_text("\n".join(STREAMED) + "\n", encoding="utf-8")
+    monkeypatch.setattr(io, "RAW_BATCH", 4)
+    insert, calls = io.insert_rows, []
+
+    def failing(conn, table, rows, **kwargs):
+        if table.name == "sentences":
+            calls.append(len(rows))
+            if len(calls) == 3:
+                raise OSError("disk full")
+        return insert(conn, table, rows, **kwargs)
+
+    monkeypatch.setattr(io, "insert_rows", failing)
+    before = counts(project)
+    with pytest.raises(Exception, match="disk full"):
+        project.import_file(path)
+    assert calls == [4, 4, 4] and counts(project) == before  # two batches stored, then rolled back
+    project.add_sentence("A lone terrace sentence")  # the rollback brought the index's per-row trigger back
+    assert project.count(SentenceFilter(text="lone terrace")) == 1
+    monkeypatch.setattr(io, "insert_rows", insert)
+    assert project.import_file(path).sentences_added == 17
+    assert project.count(SentenceFilter(text="great view")) == 1
