@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, select, update
 
+from core.streams import batches
 from core.domain import Polarity, Prediction, TermExample, validate_span
 from core.storage.base import StoreBase, stamp
 from core.storage.bulk import insert_rows
@@ -75,17 +76,6 @@ def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileK
     return labels, duplicates, warnings
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -129,7 +119,7 @@ class ImportExportMixin(StoreBase):
             conn = s.connection()
             now = stamp(conn)
             with bulk_insert_sentences(conn) as index_new:
-                for batch in _batches(sentences, RAW_BATCH):
+                for batch in batches(sentences, RAW_BATCH):
                     fresh = []
                     for b in batch:
                         if (b.text, b.external_id) not in positions:

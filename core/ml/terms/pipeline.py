@@ -7,11 +7,12 @@ flat whatever the number of sentences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.streams import batches
 from core.domain import LABEL_NAMES
 from core.ml.events import PREDICTING, TrainingProgress
 from core.ml.terms.tagging import ExtractedTerm, Extraction, default_extractor_dir
@@ -96,15 +97,8 @@ def analyse(texts: Sequence[str], extractor: Extraction, predictor: Any | None,
     return out
 
 
-def chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    return batches(items, size)
 
 
 @dataclass(frozen=True)
