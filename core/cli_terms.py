@@ -125,7 +125,7 @@ def cmd_terms_train(args: argparse.Namespace) -> int:
     emit({"out": str(out), "engine": cfg.engine, "base_model": cfg.base_model, "train_seconds": result.train_seconds,
           "dev_f1": m.get("f1"), "dev_precision": m.get("precision"), "dev_recall": m.get("recall"),
           "n_train": len(train), "n_dev": len(dev), "history": result.history,
-          "precision": serving.get("precision"), "int8_check": serving.get("int8_check")}, args.json,
+          "extractor_precision": serving.get("precision"), "int8_check": serving.get("int8_check")}, args.json,
          lambda d: f"saved {d['out']} in {d['train_seconds']:.0f} s" +
                    (f"; dev F1 {d['dev_f1']:.3f} (P {d['dev_precision']:.3f}, R {d['dev_recall']:.3f})"
                     if d["dev_f1"] is not None else ""))
