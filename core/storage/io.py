@@ -3,8 +3,9 @@
 An import parses the whole file first (a malformed file raises ``FormatError`` naming file, line
 and reason before anything is written), then writes every row in one transaction with bulk
 inserts. Raw text is read and checked whole first too; its sentences are then stored batch by
-batch, in that one transaction, while the splitter's workers split the rest. Sentences are matched by (text, external id) and terms by (sentence, start, end), so
-importing a file twice adds nothing. An imported label is recorded only when it differs from the
+batch, in that one transaction, while the splitter's workers split the rest. Sentences are
+matched by (text, external id) and terms by (sentence, start, end), so importing a file twice
+adds nothing. An imported label is recorded only when it differs from the
 term's current label, and never replaces a label a person gave in the app (``kept_human``).
 """
 
@@ -13,11 +14,10 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, select, update
 
-from core.streams import batches
 from core.domain import Polarity, Prediction, TermExample, validate_span
 from core.storage.base import StoreBase, stamp
 from core.storage.bulk import insert_rows
@@ -26,6 +26,7 @@ from core.storage.errors import StoreError
 from core.storage.records import ImportReport
 from core.storage.search import bulk_insert_sentences
 from core.storage.schema import Label, Sentence, Term, refresh_disputed, refresh_uncertainty, sentence_lookup
+from core.streams import batches
 
 CHUNK = 500  # ids / texts per IN (...) lookup
 RAW_BATCH = 20000  # sentences per insert of a streamed raw import
@@ -48,6 +49,20 @@ def raw_sentences(sentences: Iterable[Any]) -> Iterator[BareSentence]:
     (SemEval-2016's ``rid:n``), so the same sentence twice in a document is two sentences and
     importing the file again matches every one."""
     return (BareSentence(s.text, f"{s.document_id}:{s.position}", (s.document_id, s.position)) for s in sentences)
+
+
+def _insert_sentences(conn: Any, index_new: Callable[[list[int]], None], new: Sequence[BareSentence],
+                      positions: Mapping[tuple[str, str], int], source: str, now: Any) -> list[int]:
+    """Insert sentences not stored yet (inside ``bulk_insert_sentences``), index them and record
+    their documents; their ids, in order."""
+    values = [{"text": b.text, "external_id": b.external_id, "source": source,
+               "position": positions[(b.text, b.external_id)], "created_at": now} for b in new]
+    ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
+    index_new(ids)
+    insert_rows(conn, SentenceDocument.__table__,
+                [{"sentence_id": i, "document_id": b.document[0], "document_position": b.document[1]}
+                 for b, i in zip(new, ids) if b.document is not None])
+    return ids
 
 
 def _file_terms(examples: Sequence[TermExample], where: str) -> tuple[dict[FileKey, str | None], int, list[str]]:
@@ -127,13 +142,7 @@ class ImportExportMixin(StoreBase):
                             fresh.append(b)
                     known = self._existing_sentences(conn, [(b.text, b.external_id) for b in fresh])
                     new = [b for b in fresh if (b.text, b.external_id) not in known]
-                    values = [{"text": b.text, "external_id": b.external_id, "source": source,
-                               "position": positions[(b.text, b.external_id)], "created_at": now} for b in new]
-                    ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
-                    index_new(ids)
-                    insert_rows(conn, SentenceDocument.__table__,
-                                [{"sentence_id": i, "document_id": b.document[0], "document_position": b.document[1]}
-                                 for b, i in zip(new, ids) if b.document is not None])
+                    _insert_sentences(conn, index_new, new, positions, source, now)
                     added += len(new)
         return added
 
@@ -170,15 +179,10 @@ class ImportExportMixin(StoreBase):
             sentence_ids = self._existing_sentences(conn, list(keys))
             new_sentences = [k for k in keys if k not in sentence_ids]
             if new_sentences:
-                values = [{"text": t, "external_id": e, "source": source, "position": keys[(t, e)], "created_at": now}
-                          for t, e in new_sentences]
                 with bulk_insert_sentences(conn) as index_new:
-                    ids = insert_rows(conn, Sentence.__table__, values, want_ids=True)
-                    index_new(ids)
+                    ids = _insert_sentences(conn, index_new, [BareSentence(t, e, documents.get((t, e)))
+                                                              for t, e in new_sentences], keys, source, now)
                 sentence_ids.update(zip(new_sentences, ids))
-                insert_rows(conn, SentenceDocument.__table__,
-                            [{"sentence_id": sentence_ids[k], "document_id": documents[k][0],
-                              "document_position": documents[k][1]} for k in new_sentences if k in documents])
             old_ids = sorted(set(sentence_ids.values()) - {sentence_ids[k] for k in new_sentences})
             # (sentence id, start, end, category) -> [term id, current label, current source]
             terms = self._existing_terms(conn, old_ids)
