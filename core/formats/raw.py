@@ -337,7 +337,7 @@ def stream_raw(path: PathLike, text_column: str | None = None, id_column: str | 
     docs, fmt, column, empty = read_documents(path, text_column, id_column)
     texts = [d.text for d in docs]
     # Whole texts lose only the spaces around them (a document's text is never blank here).
-    all_spans = sentences.split_stream(texts) if split else iter([[sentences.trimmed(t)] for t in texts])
+    all_spans = sentences.split_stream(texts) if split else ([sentences.trimmed(t)] for t in texts)
 
     def each() -> Iterator[RawSentence]:
         try:  # spans first: zip then runs the splitter to its end, which shuts its workers down
@@ -345,7 +345,7 @@ def stream_raw(path: PathLike, text_column: str | None = None, id_column: str | 
                 for position, (start, end) in enumerate(spans):
                     yield RawSentence(doc.text[start:end], doc.id, position, doc.line)
         finally:
-            getattr(all_spans, "close", lambda: None)()  # a consumer that stops early stops the workers
+            all_spans.close()  # a consumer that stops early stops the splitter's workers
 
     return RawStream(each(), len(docs), fmt, column, empty)
 

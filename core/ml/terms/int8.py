@@ -32,7 +32,7 @@ def int8_check(where: Path, folder: Path, info: dict[str, Any], sentences: Seque
     texts, gold = [s.text for s in sentences], [s.spans for s in sentences]
     scores = {}
     for precision in ("float32", "int8"):
-        extractor = OnnxExtractor.load(folder, where / ONNX_FILES[precision], info)
+        extractor = OnnxExtractor.load(folder, where / ONNX_FILES[precision], info, precision=precision)
         scores[precision] = score_spans(gold, extractor.extract_spans(texts))
     return {"float32_f1": round(scores["float32"].f1, 4), "int8_f1": round(scores["int8"].f1, 4),
             "n_sentences": len(sentences), "n_terms": scores["float32"].n_terms}
@@ -59,7 +59,7 @@ def add_extractor_int8(where: Path, folder: Path, info: dict[str, Any], serving:
     try:
         quantize_int8(where / serving["files"]["float32"], tmp)
         os.replace(tmp, dst)
-        if check is not None and not isinstance(check, dict):
+        if not isinstance(check, dict):  # sentences to score on now (none: no check)
             check = int8_check(where, folder, info, check) if check else None
     except Exception as exc:  # the copy is an option: float32 still serves
         tmp.unlink(missing_ok=True)

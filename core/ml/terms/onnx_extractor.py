@@ -30,10 +30,10 @@ class OnnxExtractor(Extraction):
 
     runtime = "onnx"
     device = "cpu"
-    precision = "float32"  # of the file loaded: load_onnx_extractor sets "int8" for the int8 copy
-
-    def __init__(self, session: Any, tokenizer: Any, pad_id: int, info: dict[str, Any], runs: int = 1):
+    def __init__(self, session: Any, tokenizer: Any, pad_id: int, info: dict[str, Any], runs: int = 1,
+                 precision: str = "float32"):
         self.session = session
+        self.precision = precision  # of the file loaded: "int8" for the int8 copy
         self.runs = runs  # batches run side by side (core.serve.runs)
         self.info = info
         self.max_length = int(info.get("max_length", 128))
@@ -42,7 +42,8 @@ class OnnxExtractor(Extraction):
         self._inputs = [i.name for i in session.get_inputs()]
 
     @classmethod
-    def load(cls, folder: Path, onnx_path: Path, info: dict[str, Any], threads: int = 0) -> "OnnxExtractor":
+    def load(cls, folder: Path, onnx_path: Path, info: dict[str, Any], threads: int = 0,
+             precision: str = "float32") -> "OnnxExtractor":
         from core.serve.onnx_predictor import open_session
         from core.serve.runs import plan
         from core.serve.tokenizer import FastTokenizer
@@ -54,7 +55,7 @@ class OnnxExtractor(Extraction):
             tokenizer.enable_truncation(int(info.get("max_length", 128)))  # longest_first, as transformers
         except Exception as exc:
             raise ModelLoadError(f"{folder}: cannot read its tokenizer ({type(exc).__name__}: {exc})") from exc
-        return cls(session, tokenizer, fast.pad_token_id or 0, info, plan(threads)[1])
+        return cls(session, tokenizer, fast.pad_token_id or 0, info, plan(threads)[1], precision)
 
     def tag_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> list[list[list[float]]]:
         """Per text, per word: probabilities of O, B, I (words cut off by max_length read O).
@@ -137,9 +138,7 @@ def load_onnx_extractor(folder: Path, info: dict[str, Any], notify: Any = None, 
     if name is None:
         hint = "; `polarity models export FOLDER` writes it" if chosen == "int8" else ""
         raise ModelLoadError(f"{folder}: no {chosen} ONNX export{hint}")
-    extractor = OnnxExtractor.load(folder, where / name, info, threads)
-    extractor.precision = chosen
-    return extractor
+    return OnnxExtractor.load(folder, where / name, info, threads, chosen)
 
 
 def _write_starter_export(folder: Path, out: Path) -> dict[str, Any]:

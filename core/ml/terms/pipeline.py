@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.streams import batches
 from core.domain import LABEL_NAMES
 from core.ml.events import PREDICTING, TrainingProgress
 from core.ml.terms.tagging import ExtractedTerm, Extraction, default_extractor_dir
+from core.streams import batches
 
 CHUNK = 512  # sentences per chunk: one extraction batch run, one polarity run, one store transaction
 
