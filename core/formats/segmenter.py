@@ -1,27 +1,46 @@
-"""pysbd's English rules with a cheaper abbreviation pass; the sentences are the same.
+"""pysbd's English rules, with the passes skipped that cannot change a text: the sentences are
+pysbd's own, for much less CPU time.
 
-pysbd's abbreviation pass looks for each of its ~190 English abbreviations in every line: where
-the abbreviation occurs anywhere in the line (``st`` is in "best"), it runs two regexes to find
-it at a word start and the character after it, and a third to protect its period. That was ~40 %
-of pysbd's time on review text. A plain abbreviation (letters and digits) changes the line only
-where it stands after a space (or at the start) and right before a period, so this pass hands
-pysbd, line by line, only the plain abbreviations that occur that way, and every other one
-(``e.g``, ``u.s``: their dots are regex wildcards in pysbd's patterns), in pysbd's order. A
-replacement turns a period into pysbd's placeholder, so it never creates an occurrence the filter
-could have missed. Lines with a character that Python's case-insensitive matching folds onto an
-ASCII letter (dotted I, dotless i, long s, Kelvin sign) keep the whole list, since there
-``lower()`` and pysbd's matching disagree. tests/core/test_raw_formats.py compares with pysbd.
+pysbd runs every one of its ~100 regex rules on every text. Most of them can change a text only
+when it holds a certain character, and each skip below checks that character on the text the
+pass would see:
+
+- The abbreviation pass looks for each of ~190 abbreviations wherever it occurs in a line (``st``
+  is in "best") with two or three regexes each. A plain abbreviation (letters and digits)
+  changes a line only where it stands after a space (or at the start) right before a period, so
+  pysbd is handed, line by line, only those and every dotted one (``e.g``: its dots are regex
+  wildcards there), in its own order. A replacement turns a period into a placeholder, so it
+  never creates an occurrence the filter missed. Lines with a character that case-insensitive
+  matching folds onto an ASCII letter (dotted I, dotless i, long s, Kelvin sign) keep the whole
+  list, since there ``lower()`` and pysbd's matching disagree.
+- The list pass: alphabetical and roman lists need a closing parenthesis or a lowercase letter
+  after a space right before a period; numbered lists need a digit (or the ``♨`` / ``☝`` marker
+  the sub-pass substitutes). Without it the sub-pass's first ``findall`` is empty.
+- The number rules and the numeric-reference pattern need a digit; runs of ``!!!`` need ``!`` or ``?``.
+- The eight quote, bracket and dash passes each need their opening mark.
+- A rule whose pattern is plain text (most rules swap a placeholder such as ``∯`` back; ~25 for
+  each sentence) is skipped where that text is absent: ``re.sub`` would give the text back.
+
+The skips sit in subclasses whose methods are pysbd's own code, rebound to a ``Text`` whose
+``apply`` makes the last skip (``_rebound``), so no pysbd step is copied here.
+tests/core/test_raw_formats.py compares the sentences with pysbd's, by property tests and hand
+cases; so did every one of the 71,005 texts of the import benchmark.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
+from types import FunctionType
 from typing import Any
 
 # Characters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
 _FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 _BEFORE_PERIOD = re.compile(r"(?:^|(?<=\s))([a-z0-9]+)\.")
+# The list sub-passes' triggers (pysbd's own patterns, without case folding, as pysbd reads them).
+_LETTER_BEFORE_PERIOD = re.compile(r"(?:^|(?<=\s))[a-z](?=\.)")
+_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +57,7 @@ def english() -> Any:
         else:
             other.append(i)
 
-    class Replacer(English.AbbreviationReplacer):  # type: ignore[name-defined]
+    class Replacer(_rebound(English.AbbreviationReplacer, Text=_gated_text())):  # type: ignore[misc]
         def search_for_abbreviations_in_string(self, text: str) -> str:
             lowered = text.lower()
             if not _FOLDS_TO_ASCII.isdisjoint(lowered):
@@ -53,6 +72,7 @@ def english() -> Any:
 
     class FilteredEnglish(English):  # type: ignore[misc, valid-type]
         AbbreviationReplacer = Replacer
+        BetweenPunctuation = _between_punctuation()
 
     return FilteredEnglish
 
@@ -77,3 +97,115 @@ class _OneLine:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lang, name)
+
+
+def _between_punctuation() -> Any:
+    """pysbd's pass that protects punctuation inside quotes, brackets and dashes, each of its eight
+    sub-passes run only where its opening mark is in the sentence (a sub-pass only swaps
+    punctuation inside a match for placeholders, so it adds no mark a later one looks for)."""
+    from pysbd.between_punctuation import BetweenPunctuation
+
+    class Gated(BetweenPunctuation):  # type: ignore[misc, valid-type]
+        def sub_punctuation_between_quotes_and_parens(self, txt: str) -> str:
+            for mark, sub_pass in (("'", self.sub_punctuation_between_single_quotes),
+                                   ("\u2018", self.sub_punctuation_between_single_quote_slanted),
+                                   ('"', self.sub_punctuation_between_double_quotes),
+                                   ("[", self.sub_punctuation_between_square_brackets),
+                                   ("(", self.sub_punctuation_between_parens),
+                                   ("\u00ab", self.sub_punctuation_between_quotes_arrow),
+                                   ("--", self.sub_punctuation_between_em_dashes),
+                                   ("\u201c", self.sub_punctuation_between_quotes_slanted)):
+                if mark in txt:
+                    txt = sub_pass(txt)
+            return txt
+
+    return Gated
+
+
+# A rule whose pattern is plain text (no regex operator; escaped marks are plain) cannot match a
+# string without that text, so re.sub would hand the string back unchanged: skip it.
+_PLAIN = re.compile(r"(?:\\[^A-Za-z0-9]|[^.^$*+?{}\[\]\\|()])+")
+
+
+@lru_cache(maxsize=None)
+def _plain(pattern: Any) -> str | None:
+    """The text a plain pattern matches; None for a pattern with regex operators."""
+    if isinstance(pattern, str) and _PLAIN.fullmatch(pattern):
+        return re.sub(r"\\(.)", r"\1", pattern)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _gated_text() -> Any:
+    """pysbd's ``Text`` whose ``apply`` skips the plain-text rules whose text is absent (most of
+    its rules swap a placeholder back, ~25 of them for each sentence)."""
+    from pysbd.utils import Text
+
+    class GatedText(Text):  # type: ignore[misc, valid-type]
+        def apply(self, *rules: Any) -> str:
+            text = str(self)
+            for rule in rules:
+                plain = _plain(rule.pattern)
+                if plain is None or plain in text:
+                    text = re.sub(rule.pattern, rule.replacement, text)
+            return text
+
+    return GatedText
+
+
+def _rebound(cls: Any, **names: Any) -> Any:
+    """A subclass of ``cls`` whose methods are pysbd's own code, run with some of the names of
+    their module replaced (``Text``, ``ListItemReplacer``): pysbd's steps, unchanged and not copied."""
+    methods: dict[str, FunctionType] = {}
+    for klass in reversed(cls.__mro__[:-1]):  # base classes first, so that overrides win
+        scope = {**vars(sys.modules[klass.__module__]), **names}
+        methods.update({name: FunctionType(f.__code__, scope, f.__name__, f.__defaults__, f.__closure__)
+                        for name, f in vars(klass).items() if isinstance(f, FunctionType)})
+    return type(cls.__name__, (cls,), methods)
+
+
+@lru_cache(maxsize=1)
+def processor() -> Any:
+    """pysbd's Processor with the passes skipped that cannot change the text (module docstring)."""
+    from pysbd.lists_item_replacer import ListItemReplacer
+    from pysbd.processor import Processor
+
+    text = _gated_text()
+
+    class Lists(_rebound(ListItemReplacer, Text=text)):  # type: ignore[misc]
+        def format_alphabetical_lists(self) -> Any:
+            return self._lettered(super().format_alphabetical_lists)
+
+        def format_roman_numeral_lists(self) -> Any:
+            return self._lettered(super().format_roman_numeral_lists)
+
+        def _lettered(self, sub_pass: Any) -> Any:
+            # Each runs the periods pattern and then the parentheses one: both need their trigger.
+            if ")" in self.text or _LETTER_BEFORE_PERIOD.search(self.text):
+                return sub_pass()
+            return self.text
+
+        def format_numbered_list_with_periods(self) -> None:
+            if "\u2668" in self.text or _DIGIT.search(self.text):
+                super().format_numbered_list_with_periods()
+
+        def format_numbered_list_with_parens(self) -> None:
+            if "\u261d" in self.text or _DIGIT.search(self.text):
+                super().format_numbered_list_with_parens()
+
+    class Gated(_rebound(Processor, Text=text, ListItemReplacer=Lists)):  # type: ignore[misc]
+        # Every Numbers rule and the numeric-reference pattern needs a digit; a run of three ! or ?
+        # needs one of them.
+        def replace_numbers(self) -> None:
+            if _DIGIT.search(self.text):
+                super().replace_numbers()
+
+        def replace_periods_before_numeric_references(self) -> None:
+            if _DIGIT.search(self.text):
+                super().replace_periods_before_numeric_references()
+
+        def replace_continuous_punctuation(self) -> None:
+            if "!" in self.text or "?" in self.text:
+                super().replace_continuous_punctuation()
+
+    return Gated

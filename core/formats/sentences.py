@@ -47,14 +47,12 @@ def _pieces(text: str) -> list[str]:
     """pysbd's sentences of ``text``. ``Segmenter.segment`` then finds each one in the text with a
     regex compiled from it, which is half of its time (a new pattern every sentence, so Python's
     regex cache never helps) and pushes pysbd's own patterns out of that cache; ``split`` finds
-    them with ``str.find`` instead. pysbd's processor runs with its English rules and a cheaper
-    abbreviation pass (core.formats.segmenter). Tests check that the result equals ``segment``'s."""
-    from pysbd.processor import Processor
-
-    from core.formats.segmenter import english
+    them with ``str.find`` instead. pysbd's processor runs with its English rules, a cheaper
+    abbreviation pass and list sub-passes skipped where they cannot apply (core.formats.segmenter). Tests check that the result equals ``segment``'s."""
+    from core.formats.segmenter import english, processor
 
     _segmenter()  # the regex cache, raised once
-    return Processor(text, english()).process() if text else []
+    return processor()(text, english()).process() if text else []
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -195,6 +195,39 @@ def test_the_cheaper_abbreviation_pass_on_hand_cases(text: str) -> None:
     assert sentences._pieces(text) == sentences._segmenter().processor(text).process()
 
 
+LIST_BITS = ["1", "2", "3", "9", "10", "0", "a", "b", "c", "i", "ii", "iii", "iv", "v", "x", "A", "B", "I", "II",
+             ".", ". ", ")", "(", " ", "\n", "-", "\u2043", "for ", "\u2668", "\u261d", "Good", "bad", "\u0663"]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(LIST_BITS), max_size=30).map("".join))
+def test_skipping_list_passes_without_their_trigger_gives_pysbds_own_sentences(text: str) -> None:
+    # core.formats.segmenter skips a list sub-pass when the text lacks what its first regex finds.
+    assert sentences._pieces(text) == (sentences._segmenter().processor(text).process() if text else [])
+
+
+@pytest.mark.parametrize("text", [
+    "Pros: 1. fast 2. cheap 3. quiet. Cons: none.", "a. the food b. the staff c. the view. Fine.",
+    "Options (a) soup (b) salad. i) cheap ii) cool iii) calm.", "We got 1) bread 2) wine. Then 3) dessert.",
+    "Rated 4. Then 5. Not \u2668 or \u261d here.", "(ii) Next. (iii) Then. No list 7 here.",
+])
+def test_list_passes_on_hand_cases(text: str) -> None:
+    assert sentences._pieces(text) == sentences._segmenter().processor(text).process()
+
+
+PUNCTUATION_BITS = ["Good", "food", "I", "it", " ", ".", "!", "?", "...", "!!!", "?!", "'", "\"", "\u2018", "\u2019",
+                    "\u201c", "\u201d", "\u00ab", "\u00bb", "(", ")", "[", "]", "--", "3", "12", "\u00b0", ".jpg ",
+                    "a.b", "Yahoo!", "\n", "\u2209", "\u222f", "&\u1574&", "\u0238", "\u266c", "\u2609", "\u2026"]
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.lists(st.sampled_from(PUNCTUATION_BITS), max_size=30).map("".join))
+def test_skipping_rules_without_their_text_gives_pysbds_own_sentences(text: str) -> None:
+    # core.formats.segmenter skips plain-text rules, number rules and quote passes that cannot
+    # apply; the input may hold pysbd's own placeholder marks too.
+    assert sentences._pieces(text) == (sentences._segmenter().processor(text).process() if text else [])
+
+
 def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch) -> None:
     texts = ["Cold soup. Warm beer!", "Great view", "", "Dr. Smith came. He left.", "Wait... what? Fine."] * 3
     serial = [sentences.split(t) for t in texts]
