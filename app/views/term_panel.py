@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.theme.style import LABEL_COLORS, UI
+from app.views.sentence.sentence_scroll import SentenceScroll
 from app.views.sentence.sentence_view import SentenceView, SuggestionSpan
 from app.views.sentence.words import TermSpan
 from app.widgets.annotator_strip import AnnotatorStrip
@@ -22,7 +23,7 @@ from app.widgets.prob_bars import ProbabilityBars
 from core.domain import LABELS, Polarity, Prediction
 
 KEYS = {Polarity.NEGATIVE: "1", Polarity.NEUTRAL: "2", Polarity.POSITIVE: "3"}
-MIN_TABLE_ROWS = 4
+MIN_TABLE_ROWS = 1
 SUGGESTION_HINT = "<b>A</b> accept · <b>X</b> reject · <b>Shift+A</b> accept all"
 
 
@@ -49,8 +50,8 @@ class TermPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(18, 14, 18, 14)
-        outer.setSpacing(12)
+        outer.setContentsMargins(18, 10, 18, 10)
+        outer.setSpacing(8)  # 1366x768: the whole column, a long sentence included, fits the screen
 
         head = QHBoxLayout()
         self.position_label = QLabel("No project open")
@@ -71,9 +72,9 @@ class TermPanel(QWidget):
         outer.addLayout(head)
 
         self.sentence_view = SentenceView()
-        self.sentence_view.setMinimumHeight(96)
         self.sentence_view.set_wrap(False)  # Tab at the last term goes on to the next sentence
-        outer.addWidget(self.sentence_view)
+        self.sentence_scroll = SentenceScroll(self.sentence_view)  # a long sentence scrolls, never clips
+        outer.addWidget(self.sentence_scroll)
 
         term_row = QHBoxLayout()
         self.term_label = QLabel("")
@@ -125,11 +126,9 @@ class TermPanel(QWidget):
         actions.addWidget(self.clear_button, 1)
         outer.addLayout(actions)
 
-        terms_title = QLabel("Terms in this sentence")
-        terms_title.setProperty("muted", True)
-        outer.addWidget(terms_title)
         self.terms_table = QTableWidget(0, 3)
-        self.terms_table.setHorizontalHeaderLabels(("Term", "Label", "Model"))
+        # The table's header is its title (a title line above it cost a row on a 768-pixel screen).
+        self.terms_table.setHorizontalHeaderLabels(("Terms in this sentence", "Label", "Model"))
         self.terms_table.verticalHeader().setVisible(False)
         self.terms_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.terms_table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -144,10 +143,10 @@ class TermPanel(QWidget):
         self.terms_table.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         outer.addWidget(self.terms_table)
 
-        hint = QLabel("Click a word or drag over a phrase · Tab next term · J / K next / previous sentence · "
-                      "Ctrl+Z undo · F1 all shortcuts")
+        # One line (a wrapped hint took two of the few lines a 768-pixel screen leaves); F1 first, as
+        # the end is what a narrow column cuts off ("…", the whole hint in the tooltip).
+        hint = ElidedLabel("F1 all keys · Click a word or drag a phrase · Tab next term · J / K next sentence")
         hint.setProperty("muted", True)
-        hint.setWordWrap(True)
         outer.addWidget(hint)
         outer.addStretch(1)
         self._term_spans: list[tuple[int, int]] = []

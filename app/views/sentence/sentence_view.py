@@ -35,6 +35,7 @@ class SentenceView(QWidget):
 
     spanSelected = Signal(int, int)
     edgeReached = Signal(int)  # Tab past the last term (+1) or Shift+Tab before the first (-1), when not wrapping
+    heightChanged = Signal()  # the text, its chips or the done mark changed: heightForWidth may differ
 
     # The card's margin and the boxes' padding are geometry: hit-testing uses them too.
     MARGIN, PAD_X, PAD_Y = SentenceLayout.MARGIN, SentenceLayout.PAD_X, SentenceLayout.PAD_Y
@@ -75,7 +76,7 @@ class SentenceView(QWidget):
         self._terms = sorted((t for t in terms if 0 <= t.start < t.end <= len(text)), key=lambda t: (t.start, t.end))
         self._drop_suggested_terms()
         self._geo.set_content(text, self._terms, self._suggestions)
-        self.updateGeometry()
+        self._geometry_changed()
         self.update()
 
     def set_suggestions(self, suggestions: Sequence[SuggestionSpan]) -> None:
@@ -86,7 +87,7 @@ class SentenceView(QWidget):
         self._suggestions = fresh
         self._drop_suggested_terms()
         self._geo.set_content(self._text, self._terms, self._suggestions)
-        self.updateGeometry()
+        self._geometry_changed()
         self.update()
 
     def _drop_suggested_terms(self) -> None:
@@ -96,7 +97,7 @@ class SentenceView(QWidget):
     def set_done(self, done: bool) -> None:
         if done != self._done:
             self._done = done
-            self.updateGeometry()
+            self._geometry_changed()
             self.update()
 
     def is_done(self) -> bool:
@@ -205,10 +206,18 @@ class SentenceView(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(160, int(2 * self.MARGIN + self._geo.pitch()))
 
+    def line_pitch(self) -> float:
+        """One wrapped line's height (more with suggestion tags under the words)."""
+        return self._geo.pitch()
+
+    def _geometry_changed(self) -> None:
+        self.updateGeometry()
+        self.heightChanged.emit()
+
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == event.Type.FontChange:
             self._geo.invalidate()
-            self.updateGeometry()
+            self._geometry_changed()
         super().changeEvent(event)
 
     # ---- painting ---------------------------------------------------------------------------
