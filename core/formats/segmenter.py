@@ -33,7 +33,7 @@ import re
 import sys
 from functools import lru_cache
 from types import FunctionType
-from typing import Any
+from typing import Any, Callable
 
 # Characters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
 _FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
@@ -57,7 +57,7 @@ def english() -> Any:
         else:
             other.append(i)
 
-    class Replacer(_rebound(English.AbbreviationReplacer, Text=_gated_text())):  # type: ignore[misc]
+    class Replacer(_rebound(English.AbbreviationReplacer, Text=_gated_text(), re=_GatedRe())):  # type: ignore[misc]
         def search_for_abbreviations_in_string(self, text: str) -> str:
             lowered = text.lower()
             if not _FOLDS_TO_ASCII.isdisjoint(lowered):
@@ -125,29 +125,78 @@ def _between_punctuation() -> Any:
 # A rule whose pattern is plain text (no regex operator; escaped marks are plain) cannot match a
 # string without that text, so re.sub would hand the string back unchanged: skip it.
 _PLAIN = re.compile(r"(?:\\[^A-Za-z0-9]|[^.^$*+?{}\[\]\\|()])+")
+_SPACE_DOT, _DOT_SPACE_DOT = re.compile(r"\s\."), re.compile(r"\.\s\.")
+
+
+def _has(*marks: str) -> Callable[[str], bool]:
+    return lambda text: any(m in text for m in marks)
+
+
+# pysbd's patterns (exactly as pysbd 0.3.4 spells them; another spelling is simply not skipped) with
+# what a text needs for them to match at all, read off each pattern.
+_NEEDS: dict[str, Callable[[str], bool]] = {
+    r"\.(?='s\s)|\.(?='s$)|\.(?='s\Z)": _has(".'s"),
+    r"(?<=Co)\.(?=\sKG)": _has("Co."),
+    r"(?<=^[A-Z])\.(?=\s)": lambda text: text[1:2] == ".",
+    r"(?<= P∯M)∯(?=\s[A-Z])": _has(" P∯M∯"),
+    r"(?<=A∯M)∯(?=\s[A-Z])": _has("A∯M∯"),
+    r"(?<=p∯m)∯(?=\s[A-Z])": _has("p∯m∯"),
+    r"(?<=a∯m)∯(?=\s[A-Z])": _has("a∯m∯"),
+    r"(?<=[a-zA-z]°)\.(?=\s*\d+)": _has("°."),
+    r'["\”]\s\(.*\)\s["\“]': _has("("),
+    r"\n": _has("\n"),
+    r"(\s\.){3}\s": lambda text: _SPACE_DOT.search(text) is not None,
+    r"(?<=[a-z])(\.\s){3}\.($|\\n)": lambda text: _DOT_SPACE_DOT.search(text) is not None,
+    r"(?<=\S)\.{3}(?=\.\s[A-Z])": _has("...."),
+    r"\.\.\.(?=\s+[A-Z])": _has("..."),
+    r"!Xũ|!Kung|ǃʼOǃKung|!Xuun|!Kung\-Ekoka|ǃHu|ǃKhung|ǃKu|ǃung|ǃXo|ǃXû|ǃXung|ǃXũ|!Xun|Yahoo!|Y!J|Yum!": _has("!", "ǃ"),
+    r"""\?(?=(\'|\"))""": _has("?"),
+    r"""\!(?=(\'|\"))""": _has("!"),
+    r"\!(?=\,\s[a-z])": _has("!"),
+    r"\!(?=\s[a-z])": _has("!"),
+    r"\(((?=[mdclxvi])m*(c[md]|d?c*)(x[cl]|l?x*)(i[xv]|v?i*))\)(?=\s[A-Z])": _has("("),
+    r"&ᓴ&$": _has("&ᓴ&"),
+}
 
 
 @lru_cache(maxsize=None)
-def _plain(pattern: Any) -> str | None:
-    """The text a plain pattern matches; None for a pattern with regex operators."""
-    if isinstance(pattern, str) and _PLAIN.fullmatch(pattern):
-        return re.sub(r"\\(.)", r"\1", pattern)
-    return None
+def _need(pattern: Any) -> Callable[[str], bool] | None:
+    """What a text needs for ``pattern`` to match (None: no skip is known for it)."""
+    if not isinstance(pattern, str):
+        return None
+    if _PLAIN.fullmatch(pattern):
+        return _has(re.sub(r"\\(.)", r"\1", pattern))
+    return _NEEDS.get(pattern)
+
+
+def _sub(pattern: Any, repl: Any, string: str, count: int = 0, flags: int = 0) -> str:
+    """``re.sub``, skipped where the pattern cannot match (case-sensitive patterns only)."""
+    need = None if flags else _need(pattern)
+    if need is not None and not need(string):
+        return str(string)
+    return re.sub(pattern, repl, string, count=count, flags=flags)
+
+
+class _GatedRe:
+    """The ``re`` module as pysbd's rebound methods see it: ``sub`` is ``_sub``."""
+
+    sub = staticmethod(_sub)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(re, name)
 
 
 @lru_cache(maxsize=1)
 def _gated_text() -> Any:
-    """pysbd's ``Text`` whose ``apply`` skips the plain-text rules whose text is absent (most of
-    its rules swap a placeholder back, ~25 of them for each sentence)."""
+    """pysbd's ``Text`` whose ``apply`` skips the rules that cannot match (most of its rules swap a
+    placeholder back, ~25 of them for each sentence)."""
     from pysbd.utils import Text
 
     class GatedText(Text):  # type: ignore[misc, valid-type]
         def apply(self, *rules: Any) -> str:
             text = str(self)
             for rule in rules:
-                plain = _plain(rule.pattern)
-                if plain is None or plain in text:
-                    text = re.sub(rule.pattern, rule.replacement, text)
+                text = _sub(rule.pattern, rule.replacement, text)
             return text
 
     return GatedText
@@ -155,24 +204,28 @@ def _gated_text() -> Any:
 
 def _rebound(cls: Any, **names: Any) -> Any:
     """A subclass of ``cls`` whose methods are pysbd's own code, run with some of the names of
-    their module replaced (``Text``, ``ListItemReplacer``): pysbd's steps, unchanged and not copied."""
-    methods: dict[str, FunctionType] = {}
+    their module replaced (``Text``, ``re``, ``ListItemReplacer``): pysbd's steps, not copied."""
+    methods: dict[str, Any] = {}
     for klass in reversed(cls.__mro__[:-1]):  # base classes first, so that overrides win
         scope = {**vars(sys.modules[klass.__module__]), **names}
-        methods.update({name: FunctionType(f.__code__, scope, f.__name__, f.__defaults__, f.__closure__)
-                        for name, f in vars(klass).items() if isinstance(f, FunctionType)})
+        for name, f in vars(klass).items():
+            method = f.__func__ if isinstance(f, classmethod) else f
+            if isinstance(method, FunctionType):
+                bound = FunctionType(method.__code__, scope, method.__name__, method.__defaults__, method.__closure__)
+                methods[name] = classmethod(bound) if isinstance(f, classmethod) else bound
     return type(cls.__name__, (cls,), methods)
 
 
 @lru_cache(maxsize=1)
 def processor() -> Any:
     """pysbd's Processor with the passes skipped that cannot change the text (module docstring)."""
+    from pysbd.exclamation_words import ExclamationWords
     from pysbd.lists_item_replacer import ListItemReplacer
     from pysbd.processor import Processor
 
-    text = _gated_text()
+    text, gated_re = _gated_text(), _GatedRe()
 
-    class Lists(_rebound(ListItemReplacer, Text=text)):  # type: ignore[misc]
+    class Lists(_rebound(ListItemReplacer, Text=text, re=gated_re)):  # type: ignore[misc]
         def format_alphabetical_lists(self) -> Any:
             return self._lettered(super().format_alphabetical_lists)
 
@@ -193,7 +246,8 @@ def processor() -> Any:
             if "\u261d" in self.text or _DIGIT.search(self.text):
                 super().format_numbered_list_with_parens()
 
-    class Gated(_rebound(Processor, Text=text, ListItemReplacer=Lists)):  # type: ignore[misc]
+    class Gated(_rebound(Processor, Text=text, ListItemReplacer=Lists, re=gated_re,
+                         ExclamationWords=_rebound(ExclamationWords, re=gated_re))):  # type: ignore[misc]
         # Every Numbers rule and the numeric-reference pattern needs a digit; a run of three ! or ?
         # needs one of them.
         def replace_numbers(self) -> None:

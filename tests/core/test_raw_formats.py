@@ -217,7 +217,9 @@ def test_list_passes_on_hand_cases(text: str) -> None:
 
 PUNCTUATION_BITS = ["Good", "food", "I", "it", " ", ".", "!", "?", "...", "!!!", "?!", "'", "\"", "\u2018", "\u2019",
                     "\u201c", "\u201d", "\u00ab", "\u00bb", "(", ")", "[", "]", "--", "3", "12", "\u00b0", ".jpg ",
-                    "a.b", "Yahoo!", "\n", "\u2209", "\u222f", "&\u1574&", "\u0238", "\u266c", "\u2609", "\u2026"]
+                    "a.b", "Yahoo!", "\n", "\u2209", "\u222f", "&\u1574&", "\u0238", "\u266c", "\u2609", "\u2026",
+                    ".'s ", "Co. KG", "p.m. ", "A.M. ", "P.M.", "\u00b0. 5", "....", " . . . ", "U.S. ", "\u01c3Kung",
+                    "The", " A ", "a. b. c. d.", "X. ", "Mr. "]
 
 
 @settings(max_examples=500, deadline=None, database=None)
@@ -226,6 +228,16 @@ def test_skipping_rules_without_their_text_gives_pysbds_own_sentences(text: str)
     # core.formats.segmenter skips plain-text rules, number rules and quote passes that cannot
     # apply; the input may hold pysbd's own placeholder marks too.
     assert sentences._pieces(text) == (sentences._segmenter().processor(text).process() if text else [])
+
+
+@pytest.mark.parametrize("text", [  # each where a skipped rule does apply
+    "Wait.... The end.", "Hmm.... Then it. . . . Ok", "So . . . The end. Go... Now.", "It was a.m. The end.",
+    "Meet at 5 P.M. Then A.M. Then p.m. The end.", "Ask Co. KG. Then the U.S. The end.", "Bob's dog.'s Then.",
+    "I. The list. Lat N°. 5 miles", "Yahoo! is a site. Y!J too!", "The \u01c3Kung. people. They left.", "He said \"Hi.\" (It. Was.) Ok.",
+    "What?' she asked. No!' Yes! no. Stop!, he said", "(iv) The end. Tab\tthen\nnew line.", "Done!!! Really???",
+])
+def test_skipped_rules_on_hand_cases(text: str) -> None:
+    assert sentences._pieces(text) == sentences._segmenter().processor(text).process()
 
 
 def test_split_many_on_worker_processes_gives_what_one_process_gives(monkeypatch) -> None:
