@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import sys
-from itertools import chain
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 Spans = list[tuple[int, int]]
@@ -133,15 +134,26 @@ def split_stream(texts: Sequence[str]) -> Iterator[Spans]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [[texts[i] for i in hard[k:k + _CHUNK]] for k in range(0, len(hard), _CHUNK)]
+    # A text that occurs again (survey answers repeat; 5 % of the benchmark's) is split once, and its
+    # spans are kept only until its last occurrence.
+    left = Counter(texts[i] for i in hard)
+    unique = list(left)
+    chunks = [unique[k:k + _CHUNK] for k in range(0, len(unique), _CHUNK)]
     # spawn, not fork: the caller may be a thread of the GUI, and forking a threaded process is unsafe.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     finished = False
     try:
         split_hard = chain.from_iterable(pool.map(_split_chunk, chunks))  # in order, as they finish
-        pending = set(hard)
+        pending, done = set(hard), {}
         for i, text in enumerate(texts):
-            yield next(split_hard) if i in pending else split(text)
+            if i not in pending:
+                yield split(text)
+                continue
+            spans = done.pop(text) if text in done else next(split_hard)  # first occurrence: the next result
+            left[text] -= 1
+            if left[text]:
+                done[text] = spans
+            yield list(spans)
         finished = True
     finally:
         # A caller that stops early (a failed store) must not wait for the rest of the file's splitting.
