@@ -34,7 +34,8 @@ def add_terms_commands(subparsers: Any) -> None:
     p.add_argument("--dev", metavar="FILE", help="scored every epoch; the best epoch is kept")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to create (must not exist)")
     p.add_argument("--engine", choices=("lora", "full"), default="lora",
-                   help="lora: adapter + head, a few MB (default); full: the whole network, ~90 MB")
+                   help="lora: adapter + head (default; the folder, ONNX exports included, ~115 MB); "
+                        "full: the whole network too (~205 MB)")
     p.add_argument("--base-model", default="bundled", metavar="bundled|mpnet|DIR|ID")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--lr", type=float, help="default 1e-3 (lora), 1e-4 (full)")
