@@ -46,6 +46,7 @@ _DIGIT = re.compile(r"\d")
 @lru_cache(maxsize=1)
 def english() -> Any:
     """pysbd's English language with the filtered abbreviation pass (pass it to pysbd's Processor)."""
+    from pysbd.between_punctuation import BetweenPunctuation as Between
     from pysbd.lang.english import English
 
     every = list(English.Abbreviation.ABBREVIATIONS)
@@ -72,7 +73,7 @@ def english() -> Any:
 
     class FilteredEnglish(English):  # type: ignore[misc, valid-type]
         AbbreviationReplacer = Replacer
-        BetweenPunctuation = _between_punctuation()
+        BetweenPunctuation = _rebound(Between, re=_GatedRe())
 
     return FilteredEnglish
 
@@ -97,29 +98,6 @@ class _OneLine:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lang, name)
-
-
-def _between_punctuation() -> Any:
-    """pysbd's pass that protects punctuation inside quotes, brackets and dashes, each of its eight
-    sub-passes run only where its opening mark is in the sentence (a sub-pass only swaps
-    punctuation inside a match for placeholders, so it adds no mark a later one looks for)."""
-    from pysbd.between_punctuation import BetweenPunctuation
-
-    class Gated(BetweenPunctuation):  # type: ignore[misc, valid-type]
-        def sub_punctuation_between_quotes_and_parens(self, txt: str) -> str:
-            for mark, sub_pass in (("'", self.sub_punctuation_between_single_quotes),
-                                   ("\u2018", self.sub_punctuation_between_single_quote_slanted),
-                                   ('"', self.sub_punctuation_between_double_quotes),
-                                   ("[", self.sub_punctuation_between_square_brackets),
-                                   ("(", self.sub_punctuation_between_parens),
-                                   ("\u00ab", self.sub_punctuation_between_quotes_arrow),
-                                   ("--", self.sub_punctuation_between_em_dashes),
-                                   ("\u201c", self.sub_punctuation_between_quotes_slanted)):
-                if mark in txt:
-                    txt = sub_pass(txt)
-            return txt
-
-    return Gated
 
 
 # A rule whose pattern is plain text (no regex operator; escaped marks are plain) cannot match a
@@ -156,6 +134,15 @@ _NEEDS: dict[str, Callable[[str], bool]] = {
     r"\!(?=\s[a-z])": _has("!"),
     r"\(((?=[mdclxvi])m*(c[md]|d?c*)(x[cl]|l?x*)(i[xv]|v?i*))\)(?=\s[A-Z])": _has("("),
     r"&ᓴ&$": _has("&ᓴ&"),
+    # the passes that protect punctuation inside quotes, brackets and dashes: each its opening mark
+    r"(?<=\s)'(?:[^']|'[a-zA-Z])*'": _has("'"),
+    r"(?<=\s)‘(?:[^’]|’[a-zA-Z])*’": _has("‘"),
+    r'"(?=(?P<tmp>[^\"\\]+|\\{2}|\\.)*)(?P=tmp)"': _has('"'),
+    r"\[(?=(?P<tmp>[^\]\\]+|\\{2}|\\.)*)(?P=tmp)\]": _has("["),
+    r"\((?=(?P<tmp>[^\(\)\\]+|\\{2}|\\.)*)(?P=tmp)\)": _has("("),
+    r"\«(?=(?P<tmp>[^»\\]+|\\{2}|\\.)*)(?P=tmp)\»": _has("«"),
+    r"--(?=(?P<tmp>[^--]*))(?P=tmp)--": _has("--"),
+    r"\“(?=(?P<tmp>[^”\\]+|\\{2}|\\.)*)(?P=tmp)\”": _has("“"),
 }
 
 
