@@ -47,8 +47,9 @@ def _pieces(text: str) -> list[str]:
     """pysbd's sentences of ``text``. ``Segmenter.segment`` then finds each one in the text with a
     regex compiled from it, which is half of its time (a new pattern every sentence, so Python's
     regex cache never helps) and pushes pysbd's own patterns out of that cache; ``split`` finds
-    them with ``str.find`` instead. pysbd's processor runs with its English rules, a cheaper
-    abbreviation pass and list sub-passes skipped where they cannot apply (core.formats.segmenter). Tests check that the result equals ``segment``'s."""
+    them with ``str.find`` instead. pysbd's processor runs with its English rules and the passes
+    skipped that cannot change the text (core.formats.segmenter). Tests check that the result
+    equals ``segment``'s."""
     from core.formats.segmenter import english, processor
 
     _segmenter()  # the regex cache, raised once
@@ -125,7 +126,7 @@ def split_many(texts: Sequence[str]) -> list[Spans]:
 def split_stream(texts: Sequence[str]) -> Iterator[Spans]:
     """``split`` of each text, in order, as the workers finish them: the caller can store the first
     sentences while the workers still split the rest (core.storage.io's raw import does)."""
-    hard = [i for i, t in enumerate(texts) if needs_segmenter(t)]
+    hard = [t for t in texts if needs_segmenter(t)]
     workers = _workers()
     if len(hard) < PARALLEL_FROM or workers < 2:
         yield from (split(t) for t in texts)
@@ -135,7 +136,7 @@ def split_stream(texts: Sequence[str]) -> Iterator[Spans]:
 
     # A text that occurs again (survey answers repeat; 5 % of the benchmark's) is split once, and its
     # spans are kept only until its last occurrence.
-    left = Counter(texts[i] for i in hard)
+    left = Counter(hard)
     unique = list(left)
     chunks = [unique[k:k + _CHUNK] for k in range(0, len(unique), _CHUNK)]
     # spawn, not fork: the caller may be a thread of the GUI, and forking a threaded process is unsafe.
@@ -143,9 +144,9 @@ def split_stream(texts: Sequence[str]) -> Iterator[Spans]:
     finished = False
     try:
         split_hard = chain.from_iterable(pool.map(_split_chunk, chunks))  # in order, as they finish
-        pending, done = set(hard), {}
-        for i, text in enumerate(texts):
-            if i not in pending:
+        done: dict[str, Spans] = {}
+        for text in texts:
+            if text not in left:  # needs no pysbd (its count stays in ``left`` at 0 once used up)
                 yield split(text)
                 continue
             spans = done.pop(text) if text in done else next(split_hard)  # first occurrence: the next result
